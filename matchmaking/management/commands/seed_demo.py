@@ -1,0 +1,221 @@
+"""A believable demo community for a fresh local database."""
+
+import io
+import random
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from vouching import services
+from vouching.models import Invitation, KnownFor, Member, Relationship, Vouch
+
+DEMO_PASSWORD = "vouched-demo-2026"
+DEMO_DOMAIN = "pledge.example"
+
+NAMES = [
+    "Mei Chen",
+    "Jon Okafor",
+    "Lena Novak",
+    "Wei Zhang",
+    "Priya Raman",
+    "Tom Becker",
+    "Sofia Rossi",
+    "Li Na",
+    "Daniel Kim",
+    "Amara Diallo",
+    "Hugo Martin",
+    "Yuki Tanaka",
+    "Chen Jie",
+    "Grace Liu",
+    "Omar Haddad",
+    "Elena Petrova",
+    "Xu Ming",
+    "Ruth Cohen",
+    "Mateo Silva",
+    "Hannah Weber",
+    "Zhou Yan",
+    "Ines Duarte",
+    "Kofi Mensah",
+    "Wang Fang",
+    "Nora Lindqvist",
+    "Arjun Mehta",
+    "Lucia Gómez",
+    "Sun Hao",
+    "Maya Levi",
+    "Felix Braun",
+    "Aiko Sato",
+    "Liu Yang",
+    "Chloe Dubois",
+    "Samir Nasser",
+    "Huang Lei",
+    "Anna Kowalska",
+    "Ben Carter",
+    "Zhao Li",
+    "Fatima Zahra",
+    "Leo Fischer",
+    "Tan Wen",
+]
+
+HOW_WE_MET = [
+    "We shared a flat for three years while studying",
+    "We have worked on the same team for years",
+    "We grew up on the same street",
+    "We met at a climbing gym and have been friends ever since",
+    "We sing in the same choir every Thursday",
+    "Our families have known each other since we were children",
+    "We volunteered together at the food bank",
+    "We met in a language exchange and kept meeting",
+]
+QUALITIES = [
+    "is honest to a fault and keeps every promise",
+    "is the kindest person I know, and never unkind behind anyone's back",
+    "shows up when it matters, and listens before speaking",
+    "treats everyone with respect, waiters and bosses alike",
+    "is funny, generous, and looks after the people around them",
+    "is calm, thoughtful and completely reliable",
+]
+CLOSINGS = [
+    "Anyone would be lucky to meet them.",
+    "I would introduce them to my own sister.",
+    "I trust them completely.",
+    "They deserve someone as good as they are.",
+]
+CHINESE_STATEMENTS = [
+    "我们是大学同学，认识十多年了。为人真诚、靠谱，答应的事一定做到，值得信赖。谁认识都是福气。",
+    "我们两家是老邻居，我从小看着长大。性格温和，孝顺父母，对朋友也很仗义，我愿意为人担保。",
+    "我们做了五年同事，工作认真负责，待人友善。生活里也很会照顾人，是个踏实可靠的好人。",
+]
+
+PALETTE = ["#b33a52", "#2f7d4f", "#3a5fb3", "#9a6b00", "#6b3ab3", "#1f7c8c", "#b3603a"]
+
+
+def avatar_image(seed: int) -> ContentFile:
+    """A simple generated portrait silhouette on a coloured background."""
+    rng = random.Random(seed)
+    size = 256
+    background = PALETTE[seed % len(PALETTE)]
+    image = Image.new("RGB", (size, size), background)
+    draw = ImageDraw.Draw(image)
+    tone = rng.choice(["#f4d7c4", "#e0b89a", "#c68e6b", "#8d5a3b", "#f1e0c8"])
+    draw.ellipse((78, 48, 178, 148), fill=tone)
+    draw.ellipse((38, 150, 218, 330), fill=tone)
+    hair = rng.choice(["#1b1b1b", "#4a2f1b", "#8a5a2b", "#c9a15a", "#6b6b6b"])
+    draw.chord((72, 40, 184, 130), start=180, end=360, fill=hair)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return ContentFile(out.getvalue(), name="avatar.jpg")
+
+
+def email_for(name: str) -> str:
+    local = "".join(c for c in name.lower().replace(" ", ".") if c.isascii() and c != "'")
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+class Command(BaseCommand):
+    help = "Create a demo community (a founder and about forty members) if the site is empty."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, seed, **options):
+        if Member.objects.exists():
+            self.stdout.write("Members exist already; no demo data created.")
+            return
+        rng = random.Random(seed)
+        members = self.create_community(rng)
+        run = services.trust_recalculate(force=True)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo community created: {len(members)} members, "
+                f"{Vouch.objects.accepted().count()} accepted vouches; "
+                f"standing computed for generation {run.generation if run else '?'}."
+            )
+        )
+        self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
+        for member in (members[0], members[1], members[7], members[-1]):
+            self.stdout.write(
+                f"  {member.email:32} {member.display_name} ({member.standing.label})"
+            )
+
+    @transaction.atomic
+    def create_community(self, rng: random.Random) -> list[Member]:
+        now = timezone.now()
+        founder = services.founder_create(
+            email=email_for(NAMES[0]), display_name=NAMES[0], password=DEMO_PASSWORD
+        )
+        founder.date_joined = now - timedelta(days=400)
+        founder.avatar.save("a.jpg", avatar_image(0), save=False)
+        founder.save()
+        members = [founder]
+        for index, name in enumerate(NAMES[1:], start=1):
+            joined = now - timedelta(days=400 - index * 9)
+            member = Member(email=email_for(name), display_name=name, date_joined=joined)
+            member.set_password(DEMO_PASSWORD)
+            if index % 4 != 3:
+                member.avatar.save("a.jpg", avatar_image(index), save=False)
+            member.save()
+            EmailAddress.objects.create(
+                user=member, email=member.email, primary=True, verified=True
+            )
+            # Each newcomer is vouched for by one to three people who joined before them,
+            # mostly the recent ones: friends bring in friends.
+            earlier = members[max(0, len(members) - 8) :]
+            vouchers = rng.sample(earlier, k=min(len(earlier), rng.choice([1, 2, 2, 3])))
+            for voucher in vouchers:
+                self.vouch(rng, voucher, member, joined, accepted=True)
+            members.append(member)
+        # Friends vouch back and across, some still waiting for an answer.
+        for _ in range(30):
+            voucher, vouchee = rng.sample(members, 2)
+            if Vouch.objects.active().given_by(voucher).received_by(vouchee).exists():
+                continue
+            when = max(voucher.date_joined, vouchee.date_joined) + timedelta(
+                days=rng.randint(1, 30)
+            )
+            self.vouch(rng, voucher, vouchee, min(when, now), accepted=rng.random() < 0.8)
+        # The last member joined through a newcomer's single vouch, which they have not
+        # accepted yet: their standing stays pending.
+        last = members[-1]
+        Vouch.objects.filter(vouchee=last).update(status=Vouch.Status.PENDING, responded_at=None)
+        for inviter, invitee in ((members[0], "ana.ferreira"), (members[2], "kenji.mori")):
+            fields = self.fields(rng, "Ana" if invitee.startswith("ana") else "Kenji")
+            Invitation.objects.create(
+                inviter=inviter,
+                email=f"{invitee}@{DEMO_DOMAIN}",
+                created_at=now - timedelta(days=2),
+                expires_at=now + timedelta(days=12),
+                sent_at=now - timedelta(days=2),
+                **fields,
+            )
+        services.trust_graph_changed()
+        return members
+
+    def fields(self, rng: random.Random, first_name: str) -> dict:
+        if rng.random() < 0.15:
+            statement = rng.choice(CHINESE_STATEMENTS)
+        else:
+            statement = (
+                f"{rng.choice(HOW_WE_MET)}. {first_name} {rng.choice(QUALITIES)}. "
+                f"{rng.choice(CLOSINGS)}"
+            )
+        return {
+            "relationship": rng.choice(Relationship.values),
+            "known_for": rng.choice(KnownFor.values),
+            "strength": rng.choice([1, 2, 2, 3, 3]),
+            "statement": statement,
+        }
+
+    def vouch(self, rng, voucher, vouchee, when, *, accepted):
+        Vouch.objects.create(
+            voucher=voucher,
+            vouchee=vouchee,
+            created_at=when,
+            status=Vouch.Status.ACCEPTED if accepted else Vouch.Status.PENDING,
+            responded_at=when + timedelta(hours=rng.randint(1, 48)) if accepted else None,
+            **self.fields(rng, vouchee.display_name.split()[0]),
+        )

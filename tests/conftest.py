@@ -1,0 +1,183 @@
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test import Client
+from django.utils import translation
+
+from matchmaking.celery import app as celery_app
+from vouching.services import VouchFields
+
+from .factories import STATEMENT, FounderFactory, MemberFactory, VouchedMemberFactory, VouchFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+# Tests publish to a queue of their own, so they never feed a development worker.
+TEST_QUEUE = f"pledge-test-{os.getpid()}"
+
+
+def pytest_configure(config):
+    celery_app.conf.task_default_queue = TEST_QUEUE
+
+
+def queue_size(queue: str = TEST_QUEUE) -> int:
+    with celery_app.connection_for_write() as conn:
+        _name, count, _consumers = conn.default_channel.queue_declare(queue=queue)
+        return count
+
+
+def queue_purge(queue: str = TEST_QUEUE) -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_declare(queue=queue)
+        conn.default_channel.queue_purge(queue)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Real hashing costs a third of a second per member; tests make thousands.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request in another language leaves it active in this thread; start each test clean.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _purge_test_queue_at_exit():
+    yield
+    try:
+        queue_purge()
+    except Exception:  # noqa: BLE001 - a broker gone at exit must not fail the run
+        pass
+
+
+@pytest.fixture
+def founder(db):
+    return FounderFactory()
+
+
+@pytest.fixture
+def member(db):
+    """A vouched member who may vouch: two accepted vouches from founders."""
+    m = VouchedMemberFactory()
+    VouchFactory(voucher=FounderFactory(), vouchee=m)
+    VouchFactory(voucher=FounderFactory(), vouchee=m)
+    return m
+
+
+@pytest.fixture
+def stranger(db):
+    return VouchedMemberFactory()
+
+
+@pytest.fixture
+def newcomer(db):
+    """A member without vouches or computed trust: standing pending."""
+    return MemberFactory()
+
+
+@pytest.fixture
+def client_for(db):
+    def make(member) -> Client:
+        client = Client()
+        client.force_login(member)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def vouch_fields():
+    return VouchFields(relationship="friend", known_for="3to10", strength=2, statement=STATEMENT)
+
+
+def database_url() -> str:
+    """The test database as a URL, for processes started by the tests."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "localhost"
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{settings['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the configured broker and the test database."""
+    with django_db_blocker.unblock():
+        db_url = database_url()
+    queue_purge()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "CELERY_TASK_DEFAULT_QUEUE": TEST_QUEUE,
+        "PLEDGE_TRUST_RECALC_DELAY": "0.5",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "matchmaking",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            TEST_QUEUE,
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def drain():
+        # Keep reading so the worker never blocks on a full pipe; keep the log for failures.
+        for line in process.stdout:
+            lines.append(line)
+            if " ready." in line:
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    if not ready.wait(timeout=60) or process.poll() is not None:
+        process.kill()
+        pytest.fail("The Celery worker did not start:\n" + "".join(lines))
+    process.log = lines
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1):
+    """Poll until ``predicate()`` is truthy; return its value or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

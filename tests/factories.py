@@ -1,0 +1,77 @@
+"""Factories for the whole suite: real rows, built the way the services would."""
+
+from datetime import timedelta
+
+import factory
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.utils import timezone
+
+from vouching.models import Invitation, KnownFor, Member, Relationship, TrustScore, Vouch
+
+PASSWORD = "a-long-test-password-42"
+STATEMENT = (
+    "We have been friends for years; honest, kind and reliable, I would trust them with anything."
+)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"member{n}@example.com")
+    display_name = factory.Sequence(lambda n: f"Member {n}")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        if create:
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
+
+
+class FounderFactory(MemberFactory):
+    is_founder = True
+    display_name = factory.Sequence(lambda n: f"Founder {n}")
+
+
+class VouchedMemberFactory(MemberFactory):
+    """A member whose last computed standing is vouched."""
+
+    @factory.post_generation
+    def trust(obj, create, extracted, **kwargs):
+        if create:
+            TrustScore.objects.update_or_create(
+                member=obj, defaults={"vouched": True, "score": 0.5, "level": 1}
+            )
+
+
+class VouchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vouch
+
+    voucher = factory.SubFactory(MemberFactory)
+    vouchee = factory.SubFactory(MemberFactory)
+    relationship = Relationship.FRIEND
+    known_for = KnownFor.THREE_TO_TEN
+    strength = 2
+    statement = STATEMENT
+    status = Vouch.Status.ACCEPTED
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    inviter = factory.SubFactory(FounderFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    relationship = Relationship.FRIEND
+    known_for = KnownFor.ONE_TO_THREE
+    strength = 2
+    statement = STATEMENT
+    expires_at = factory.LazyFunction(lambda: timezone.now() + settings.INVITATION_TTL)
+    sent_at = None
+
+
+def days_ago(days: float):
+    return timezone.now() - timedelta(days=days)

@@ -1,0 +1,94 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from tests.factories import FounderFactory, MemberFactory, VouchFactory
+from vouching.models import Member, TrustState
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_createfounder_prompts_for_password(monkeypatch):
+    answers = iter([PASSWORD, PASSWORD])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr("builtins.input", lambda prompt="": "Mei")
+    out = StringIO()
+    call_command("createfounder", "mei@example.com", stdout=out)
+    founder = Member.objects.get(email="mei@example.com")
+    assert founder.is_founder and founder.display_name == "Mei"
+    assert founder.check_password(PASSWORD)
+    assert founder.standing == "vouched"
+    assert Client().login(email="mei@example.com", password=PASSWORD)
+
+
+def test_createfounder_refuses_weak_or_mismatched_passwords(monkeypatch):
+    answers = iter(["one", "two", "123", "123", "password", "password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    err = StringIO()
+    with pytest.raises(CommandError, match="No acceptable password"):
+        call_command("createfounder", "mei@example.com", "--name", "Mei", stderr=err)
+    assert "do not match" in err.getvalue() and "too short" in err.getvalue()
+    assert not Member.objects.exists()
+
+
+def test_createfounder_link_sets_password_once():
+    out = StringIO()
+    call_command("createfounder", "jon@example.com", "--name", "Jon", "--link", stdout=out)
+    founder = Member.objects.get(email="jon@example.com")
+    assert not founder.has_usable_password()
+    url = re.search(r"https?://\S+", out.getvalue()).group(0)
+    path = url.split("localhost:8000", 1)[1]
+    client = Client()
+    response = client.get(path, follow=True)
+    assert response.status_code == 200
+    form_url = response.redirect_chain[-1][0]
+    response = client.post(form_url, {"password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302
+    founder.refresh_from_db()
+    assert founder.check_password(PASSWORD)
+    # The link is spent.
+    again = Client().get(path, follow=True)
+    assert "Bad Token" in again.text
+
+
+def test_createfounder_existing_email(founder):
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("createfounder", founder.email, "--name", "X", "--link")
+
+
+def test_recalculate_trust_command():
+    founder = FounderFactory()
+    member = MemberFactory()
+    VouchFactory(voucher=founder, vouchee=member)
+    out = StringIO()
+    call_command("recalculate_trust", stdout=out)
+    assert "2 members" in out.getvalue()
+    assert Member.objects.in_good_standing().filter(pk=member.pk).exists()
+    assert TrustState.load().computed_at is not None
+    with pytest.raises(CommandError):
+        call_command("recalculate_trust", "--metric", "nonsense")
+
+
+def test_seed_demo_creates_a_believable_community(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    members = Member.objects.all()
+    assert 38 <= members.count() <= 45
+    assert members.filter(is_founder=True).count() == 1
+    vouched = Member.objects.in_good_standing().count()
+    assert vouched >= 35, "most of the demo community is vouched"
+    assert Member.objects.count() - vouched >= 1, "and someone is still pending"
+    assert members.exclude(avatar="").count() >= 25
+    assert "vouched-demo-2026" in out.getvalue()
+    logins = re.findall(r"\S+@pledge\.example", out.getvalue())
+    assert len(logins) >= 3
+    assert Client().login(email=logins[0], password="vouched-demo-2026")
+    # Not twice.
+    call_command("seed_demo", stdout=StringIO())
+    assert Member.objects.count() == members.count()

@@ -1,0 +1,61 @@
+"""The allauth adapter is Pledge's door: signup is open only to a valid invitation."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.core.exceptions import ImmediateHttpResponse
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+
+from . import selectors, services
+from .selectors import InvitationUnusable
+
+# The invitation token a visitor arrived with, kept until they finish signing up.
+INVITATION_SESSION_KEY = "vouching_invitation_token"
+
+
+def invitation_unusable_response(request, error: InvitationUnusable):
+    return render(
+        request,
+        "vouching/invitation_unusable.html",
+        {"reason": error.reason, "invitation": error.invitation},
+        status=410 if error.reason != InvitationUnusable.TAMPERED else 400,
+    )
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        token = request.session.get(INVITATION_SESSION_KEY)
+        if not token:
+            return False
+        try:
+            selectors.invitation_from_token(token)
+        except InvitationUnusable as error:
+            request.session.pop(INVITATION_SESSION_KEY, None)
+            raise ImmediateHttpResponse(invitation_unusable_response(request, error)) from None
+        return True
+
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        request = context.request
+        token = request.session.get(INVITATION_SESSION_KEY) if request else None
+        if token:
+            try:
+                invitation = selectors.invitation_from_token(token)
+            except InvitationUnusable:
+                return email  # save_user reports it with the full page
+            if email.strip().lower() != invitation.email:
+                raise ValidationError(
+                    services.email_mismatch_message(invitation.email), code="email_mismatch"
+                )
+        return email
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        user.display_name = form.cleaned_data["display_name"]
+        token = request.session.get(INVITATION_SESSION_KEY, "")
+        try:
+            services.member_join(token=token, member=user)
+        except InvitationUnusable as error:
+            raise ImmediateHttpResponse(invitation_unusable_response(request, error)) from None
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        return user

@@ -1,0 +1,83 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Invitation, Member, TrustScore, TrustState, Vouch
+
+
+@admin.register(Member)
+class MemberAdmin(UserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["email", "display_name", "is_founder", "is_active", "date_joined"]
+    list_filter = ["is_founder", "is_active", "is_staff"]
+    search_fields = ["email", "display_name"]
+    readonly_fields = ["public_id", "date_joined", "last_login", "suspended_until", "banned_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "display_name", "avatar", "public_id"]}),
+        (_("Membership"), {"fields": ["is_founder", "date_joined", "last_login"]}),
+        (_("Moderation"), {"fields": ["suspended_until", "banned_at"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})
+    ]
+
+
+@admin.register(Vouch)
+class VouchAdmin(admin.ModelAdmin):
+    list_display = ["voucher", "vouchee", "strength", "relationship", "status", "created_at"]
+    list_filter = ["status", "strength", "relationship"]
+    search_fields = ["voucher__email", "vouchee__email"]
+    raw_id_fields = ["voucher", "vouchee", "invitation"]
+    # Vouches change only through the services, which keep the trust graph consistent.
+    readonly_fields = [f.name for f in Vouch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["inviter", "email", "status", "created_at", "expires_at", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["inviter__email", "email"]
+    readonly_fields = [f.name for f in Invitation._meta.fields]
+    exclude = ["nonce"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrustState)
+class TrustStateAdmin(admin.ModelAdmin):
+    list_display = ["generation", "dirty", "computed_generation", "computed_at", "metric"]
+    readonly_fields = [f.name for f in TrustState._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrustScore)
+class TrustScoreAdmin(admin.ModelAdmin):
+    list_display = ["member", "vouched", "score", "level"]
+    list_filter = ["vouched", "level"]
+    search_fields = ["member__email"]
+    readonly_fields = ["member", "vouched", "score", "level"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,118 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .images import ImageRejected, sanitize_image
+from .models import (
+    DISPLAY_NAME_MAX_LENGTH,
+    STATEMENT_MAX_LENGTH,
+    STATEMENT_MIN_LENGTH,
+    KnownFor,
+    Relationship,
+    Strength,
+)
+from .services import VouchFields
+
+
+class SignupDetailsForm(forms.Form):
+    """What allauth's signup form asks beyond email and password."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        help_text=_("How other members will see you. Your email address stays private."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+
+    def clean_display_name(self):
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Tell us the name other members should see."))
+        return name
+
+    def signup(self, request, user):
+        """Nothing left to do: the adapter saved the member with their display name."""
+
+
+class VouchForm(forms.Form):
+    relationship = forms.ChoiceField(label=_("How do you know them?"), choices=Relationship.choices)
+    known_for = forms.ChoiceField(
+        label=_("How long have you known them?"), choices=KnownFor.choices
+    )
+    strength = forms.TypedChoiceField(
+        label=_("How strongly do you vouch?"),
+        choices=Strength.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    statement = forms.CharField(
+        label=_("Your statement"),
+        min_length=STATEMENT_MIN_LENGTH,
+        max_length=STATEMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["statement"].help_text = _(
+            "In your own words: who they are to you and why others can trust them. "
+            "Between %(min)d and %(max)d characters; the people they meet will read it."
+        ) % {"min": STATEMENT_MIN_LENGTH, "max": STATEMENT_MAX_LENGTH}
+
+    def clean_statement(self):
+        statement = self.cleaned_data["statement"].strip()
+        if len(statement) < STATEMENT_MIN_LENGTH:
+            raise forms.ValidationError(
+                _("Write at least %(min)d characters.") % {"min": STATEMENT_MIN_LENGTH}
+            )
+        return statement
+
+    def vouch_fields(self) -> VouchFields:
+        data = self.cleaned_data
+        return VouchFields(
+            relationship=data["relationship"],
+            known_for=data["known_for"],
+            strength=data["strength"],
+            statement=data["statement"],
+        )
+
+
+class InviteForm(VouchForm):
+    email = forms.EmailField(
+        label=_("Their email address"),
+        help_text=_(
+            "If they are not a member yet, we email them an invitation to join "
+            "with your vouch. If they are, they are asked to accept your vouch."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    field_order = ["email", "relationship", "known_for", "strength", "statement"]
+
+
+class MemberSettingsForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        help_text=_("How other members see you."),
+    )
+    avatar_upload = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("A JPEG, PNG or WebP image of up to 10 MB. We remove its location data."),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove my photo"), required=False)
+
+    def clean_display_name(self):
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Tell us the name other members should see."))
+        return name
+
+    def clean_avatar_upload(self):
+        upload = self.cleaned_data.get("avatar_upload")
+        if not upload:
+            return None
+        try:
+            return sanitize_image(upload)
+        except ImageRejected as error:
+            raise forms.ValidationError(error.message) from None

@@ -1,0 +1,435 @@
+"""Membership and trust: members, vouches, invitations and the computed trust state."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# A statement has to say something about the person, and stay readable on a phone.
+STATEMENT_MIN_LENGTH = 40
+STATEMENT_MAX_LENGTH = 2000
+DISPLAY_NAME_MAX_LENGTH = 60
+
+
+class Standing(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    VOUCHED = "vouched", _("Vouched")
+    SUSPENDED = "suspended", _("Suspended")
+    BANNED = "banned", _("Banned")
+
+
+class MemberQuerySet(models.QuerySet):
+    def moderated(self):
+        """Members hidden by moderation: banned, or suspended right now."""
+        return self.filter(Q(banned_at__isnull=False) | Q(suspended_until__gt=timezone.now()))
+
+    def not_moderated(self):
+        return self.filter(banned_at__isnull=True).filter(
+            Q(suspended_until__isnull=True) | Q(suspended_until__lte=timezone.now())
+        )
+
+    def visible(self):
+        """Members other members may see: active accounts not hidden by moderation."""
+        return self.filter(is_active=True).not_moderated()
+
+    def in_good_standing(self):
+        """Members whose derived standing is "vouched"."""
+        return self.visible().filter(Q(is_founder=True) | Q(trust__vouched=True))
+
+    def founders(self):
+        return self.filter(is_founder=True)
+
+
+class MemberManager(BaseUserManager.from_queryset(MemberQuerySet)):
+    use_in_migrations = True
+
+    def _create(self, email, password, **fields):
+        if not email:
+            raise ValueError("A member needs an email address.")
+        member = self.model(email=self.normalize_email(email), **fields)
+        if password:
+            member.set_password(password)
+        else:
+            member.set_unusable_password()
+        member.save(using=self._db)
+        return member
+
+    def create_user(self, email, password=None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        fields["is_staff"] = True
+        fields["is_superuser"] = True
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+def avatar_upload_path(member, filename):
+    # Random names: a file name must never reveal whose picture it is.
+    return f"avatars/{secrets.token_hex(16)}.jpg"
+
+
+class Member(AbstractBaseUser, PermissionsMixin):
+    """A member account. Members log in with their email; others see the display name."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=DISPLAY_NAME_MAX_LENGTH)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    avatar = models.ImageField(_("photo"), upload_to=avatar_upload_path, blank=True)
+    is_founder = models.BooleanField(
+        _("founder"),
+        default=False,
+        help_text=_("Founders are the seeds of trust: standing flows outward from them."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Moderation state; standing is derived from it, never stored.
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
+
+    objects = MemberManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+
+    def __str__(self):
+        return self.display_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("vouching:member", kwargs={"public_id": self.public_id})
+
+    def get_short_name(self):
+        return self.display_name
+
+    def get_full_name(self):
+        return self.display_name
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+    @property
+    def standing(self) -> Standing:
+        if self.is_banned:
+            return Standing.BANNED
+        if self.is_suspended:
+            return Standing.SUSPENDED
+        if self.is_founder:
+            return Standing.VOUCHED
+        try:
+            vouched = self.trust.vouched
+        except TrustScore.DoesNotExist:
+            vouched = False
+        return Standing.VOUCHED if vouched else Standing.PENDING
+
+    @property
+    def in_good_standing(self) -> bool:
+        return self.is_active and self.standing == Standing.VOUCHED
+
+
+class Relationship(models.TextChoices):
+    FRIEND = "friend", _("Friend")
+    FAMILY = "family", _("Family")
+    COLLEAGUE = "colleague", _("Colleague")
+    NEIGHBOUR = "neighbour", _("Neighbour")
+    OTHER = "other", _("Other")
+
+
+class KnownFor(models.TextChoices):
+    UNDER_ONE_YEAR = "lt1", _("Less than a year")
+    ONE_TO_THREE = "1to3", _("1 to 3 years")
+    THREE_TO_TEN = "3to10", _("3 to 10 years")
+    OVER_TEN = "gt10", _("More than 10 years")
+
+
+class Strength(models.IntegerChoices):
+    KNOW = 1, _("I know them")
+    TRUST = 2, _("I trust them")
+    FAMILY = 3, _("I would trust them with my family")
+
+
+class VouchFields(models.Model):
+    """What a person writes when they vouch: shared by vouches and invitations."""
+
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
+    known_for = models.CharField(_("known for"), max_length=8, choices=KnownFor.choices)
+    strength = models.PositiveSmallIntegerField(_("strength"), choices=Strength.choices)
+    statement = models.TextField(
+        _("statement"),
+        validators=[
+            MinLengthValidator(STATEMENT_MIN_LENGTH),
+            MaxLengthValidator(STATEMENT_MAX_LENGTH),
+        ],
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class VouchQuerySet(models.QuerySet):
+    def active(self):
+        """Vouches that stand or may stand: awaiting the vouchee, or accepted."""
+        return self.filter(status__in=Vouch.ACTIVE_STATUSES)
+
+    def accepted(self):
+        return self.filter(status=Vouch.Status.ACCEPTED)
+
+    def awaiting_response(self):
+        return self.filter(status=Vouch.Status.PENDING)
+
+    def given_by(self, member):
+        return self.filter(voucher=member)
+
+    def received_by(self, member):
+        return self.filter(vouchee=member)
+
+    def created_since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+    def between(self, a, b):
+        return self.filter(Q(voucher=a, vouchee=b) | Q(voucher=b, vouchee=a))
+
+
+class Vouch(VouchFields):
+    """A member's written pledge for another member."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for acceptance")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REVOKED = "revoked", _("Revoked by a moderator")
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.ACCEPTED)
+
+    voucher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="vouches_given",
+        verbose_name=_("voucher"),
+    )
+    vouchee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="vouches_received",
+        verbose_name=_("vouchee"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    invitation = models.OneToOneField(
+        "Invitation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="vouch",
+        verbose_name=_("invitation"),
+    )
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = VouchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vouch")
+        verbose_name_plural = _("vouches")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(voucher=models.F("vouchee")), name="vouch_not_self"
+            ),
+            models.CheckConstraint(condition=Q(strength__in=[1, 2, 3]), name="vouch_strength"),
+            models.UniqueConstraint(
+                fields=["voucher", "vouchee"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="vouch_one_active_per_pair",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["voucher", "status"], name="vouch_voucher_status"),
+            models.Index(fields=["vouchee", "status"], name="vouch_vouchee_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.voucher} → {self.vouchee}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Invitations that can still be used: not accepted, withdrawn or expired."""
+        return self.filter(status=Invitation.Status.OPEN, expires_at__gt=timezone.now())
+
+    def sent_by(self, member):
+        return self.filter(inviter=member)
+
+    def created_since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+    def for_email(self, email):
+        return self.filter(email=email.strip().lower())
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Invitation(VouchFields):
+    """A vouch for someone who is not a member yet, delivered by email."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for them to join")
+        ACCEPTED = "accepted", _("Joined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+        # They joined through someone else's invitation; this one became a vouch.
+        CONVERTED = "converted", _("Joined through another invitation")
+
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="invitations_sent",
+        verbose_name=_("inviter"),
+    )
+    email = models.EmailField(_("email address"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    # Part of the signed token: a new nonce would invalidate a leaked link.
+    nonce = models.CharField(max_length=64, default=new_nonce, editable=False)
+    language = models.CharField(_("language"), max_length=16, default="en")
+    expires_at = models.DateTimeField(_("expires"))
+    sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("member who joined"),
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(strength__in=[1, 2, 3]), name="invitation_strength"),
+            models.UniqueConstraint(
+                fields=["inviter", "email"],
+                condition=Q(status="open"),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["email", "status"], name="invitation_email_status"),
+            models.Index(fields=["status", "sent_at"], name="invitation_unsent"),
+        ]
+
+    def __str__(self):
+        return f"{self.inviter} → {self.email}"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and not self.is_expired
+
+
+class TrustState(models.Model):
+    """The one row that records pending trust work; the database, not the queue, holds it.
+
+    Every change to the vouch graph bumps ``generation`` and sets ``dirty`` in the same
+    transaction. A recalculation stores the generation it computed from and clears
+    ``dirty`` only if the generation has not moved meanwhile.
+    """
+
+    SINGLETON_PK = 1
+
+    generation = models.BigIntegerField(default=0)
+    dirty = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    computed_generation = models.BigIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    metric = models.CharField(max_length=32, blank=True)
+    # When a recalculation was last asked of the broker, to coalesce bursts.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    run_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trust state")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="truststate_singleton"),
+        ]
+
+    def __str__(self):
+        return f"generation {self.generation}"
+
+    @classmethod
+    def load(cls) -> "TrustState":
+        state, _created = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return state
+
+    @property
+    def is_stale(self) -> bool:
+        return self.computed_generation != self.generation
+
+
+class TrustScore(models.Model):
+    """A member's computed trust, as of ``TrustState.computed_generation``."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="trust",
+    )
+    vouched = models.BooleanField(default=False)
+    score = models.FloatField(default=0.0)
+    level = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("trust score")
+        indexes = [models.Index(fields=["vouched"], name="trustscore_vouched")]
+
+    def __str__(self):
+        return f"{self.member_id}: {self.score:.3f}"

@@ -1,0 +1,73 @@
+"""Background work for membership and trust. Tasks are thin: they call services.
+
+Pending work is recorded in the database (``TrustState.dirty``, unsent invitations), so
+a lost message only delays it: the sweeper in beat asks again.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def request_trust_recalculation() -> None:
+    """After a commit that changed the vouch graph: ask for a recalculation soon.
+
+    A named function on purpose: ``transaction.on_commit(..., robust=True)`` logs a
+    broker failure with its name and the saved change stands.
+    """
+    from . import services
+
+    delay = settings.TRUST_RECALC_DELAY.total_seconds()
+    if not services.trust_recalculation_claim(lost_after_seconds=delay):
+        return  # a run is already on its way and will see this change
+    try:
+        recalculate_trust.apply_async(countdown=delay)
+    except Exception:
+        services.trust_recalculation_unclaim()
+        raise
+
+
+def request_invitation_emails() -> None:
+    """After an invitation commits: ask a worker to email it."""
+    send_invitation_emails.delay()
+
+
+@shared_task(name="vouching.recalculate_trust")
+def recalculate_trust(force: bool = False, metric: str | None = None) -> dict | None:
+    from . import services
+
+    run = services.trust_recalculate(force=force, metric_name=metric)
+    if run is None:
+        return None
+    return {"generation": run.generation, "members": run.members, "changed": run.changed}
+
+
+@shared_task(name="vouching.send_invitation_emails")
+def send_invitation_emails() -> int:
+    from . import services
+
+    sent = 0
+    for invitation_id in services.invitation_emails_pending():
+        sent += services.invitation_send_email(invitation_id=invitation_id)
+    return sent
+
+
+@shared_task(name="vouching.sweep")
+def sweep() -> None:
+    """Beat's safety net: re-ask for work the database says is still pending."""
+    from . import services
+
+    if services.trust_sweep_needed() and services.trust_recalculation_claim(
+        lost_after_seconds=services.ENQUEUE_PRESUMED_LOST_SECONDS
+    ):
+        logger.info("Trust state is dirty with no run on its way; asking for one.")
+        try:
+            recalculate_trust.apply_async()
+        except Exception:
+            services.trust_recalculation_unclaim()
+            raise
+    if services.invitation_emails_pending():
+        send_invitation_emails.delay()

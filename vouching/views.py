@@ -1,0 +1,229 @@
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .adapters import INVITATION_SESSION_KEY, invitation_unusable_response
+from .forms import InviteForm, MemberSettingsForm, VouchForm
+from .models import Invitation, Vouch
+from .selectors import InvitationUnusable
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's refusal next to the field it concerns, or atop the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def vouch_new(request):
+    """Vouch for someone by email: invites them, or asks a member to accept."""
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.vouch_or_invite(
+                voucher=request.user,
+                email=form.cleaned_data["email"],
+                fields=form.vouch_fields(),
+                language=get_language(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if isinstance(result, Invitation):
+                messages.success(
+                    request,
+                    _("Your invitation is on its way to %(email)s.") % {"email": result.email},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is already a member: your vouch is waiting for them to accept it.")
+                    % {"name": result.vouchee.display_name},
+                )
+            return redirect("home")
+    return render(
+        request,
+        "vouching/vouch_new.html",
+        {
+            "form": form,
+            "refusal": services.vouching_refusal(voucher=request.user),
+            "quota_remaining": selectors.vouch_quota_remaining(member=request.user),
+        },
+    )
+
+
+@login_required
+def member_vouch(request, public_id):
+    vouchee = selectors.member_visible(viewer=request.user, public_id=public_id)
+    if vouchee.pk == request.user.pk:
+        raise Http404
+    form = VouchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.vouch_create(voucher=request.user, vouchee=vouchee, fields=form.vouch_fields())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Your vouch for %(name)s is waiting for them to accept it.")
+                % {"name": vouchee.display_name},
+            )
+            return redirect(vouchee.get_absolute_url())
+    return render(
+        request,
+        "vouching/member_vouch.html",
+        {
+            "form": form,
+            "vouchee": vouchee,
+            "refusal": services.vouching_refusal(voucher=request.user),
+            "quota_remaining": selectors.vouch_quota_remaining(member=request.user),
+        },
+    )
+
+
+@login_required
+def member_detail(request, public_id):
+    member = selectors.member_visible(viewer=request.user, public_id=public_id)
+    is_self = member.pk == request.user.pk
+    existing = None
+    if not is_self:
+        existing = Vouch.objects.active().given_by(request.user).received_by(member).first()
+    return render(
+        request,
+        "vouching/member_detail.html",
+        {
+            "member": member,
+            "is_self": is_self,
+            "vouches": selectors.vouches_received(member=member),
+            "my_vouch": existing,
+            "can_vouch": not is_self
+            and existing is None
+            and services.vouching_refusal(voucher=request.user) is None,
+        },
+    )
+
+
+@login_required
+def member_avatar(request, public_id):
+    member = selectors.member_visible(viewer=request.user, public_id=public_id)
+    if not member.avatar:
+        raise Http404
+    try:
+        handle = member.avatar.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _vouch_action(request, vouch_id, action, done_message):
+    vouch = selectors.vouch_for_member(member=request.user, vouch_id=vouch_id)
+    error = None
+    try:
+        vouch = action(vouch=vouch, member=request.user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if request.htmx:
+        return render(
+            request,
+            "vouching/partials/vouch_item.html",
+            {"vouch": vouch, "error": error, "done": None if error else done_message},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done_message)
+    return redirect("home")
+
+
+@require_POST
+@login_required
+def vouch_accept(request, vouch_id):
+    return _vouch_action(
+        request, vouch_id, services.vouch_accept, _("You accepted the vouch. Thank you!")
+    )
+
+
+@require_POST
+@login_required
+def vouch_decline(request, vouch_id):
+    return _vouch_action(request, vouch_id, services.vouch_decline, _("You declined the vouch."))
+
+
+@require_POST
+@login_required
+def vouch_withdraw(request, vouch_id):
+    return _vouch_action(request, vouch_id, services.vouch_withdraw, _("You withdrew your vouch."))
+
+
+@require_POST
+@login_required
+def invitation_withdraw(request, invitation_id):
+    invitation = selectors.invitation_for_inviter(member=request.user, invitation_id=invitation_id)
+    error = None
+    try:
+        invitation = services.invitation_withdraw(invitation=invitation, member=request.user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    done = _("You withdrew the invitation.")
+    if request.htmx:
+        return render(
+            request,
+            "vouching/partials/invitation_item.html",
+            {"invitation": invitation, "error": error, "done": None if error else done},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("home")
+
+
+def invitation_landing(request, token):
+    """Where an invitation link leads: who vouched, and the way to create an account."""
+    try:
+        invitation = selectors.invitation_from_token(token)
+    except InvitationUnusable as error:
+        return invitation_unusable_response(request, error)
+    if request.user.is_authenticated:
+        return render(request, "vouching/invitation_signed_in.html", {"invitation": invitation})
+    request.session[INVITATION_SESSION_KEY] = token
+    # Following the emailed link proves the address: no second verification email.
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    return render(
+        request,
+        "vouching/invitation_landing.html",
+        {"invitation": invitation, "signup_url": reverse("account_signup")},
+    )
+
+
+@login_required
+def member_settings(request):
+    form = MemberSettingsForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"display_name": request.user.display_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.member_update(
+            member=request.user,
+            display_name=form.cleaned_data["display_name"],
+            avatar=form.cleaned_data.get("avatar_upload"),
+            remove_avatar=form.cleaned_data.get("remove_avatar", False),
+        )
+        messages.success(request, _("Your settings are saved."))
+        return redirect("vouching:settings")
+    return render(request, "vouching/settings.html", {"form": form})
