@@ -117,7 +117,7 @@ def email_for(name: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Create a demo community (a founder and about forty members) if the site is empty."
+    help = "Create a demo community (founders and about forty members) if the site is empty."
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
@@ -137,22 +137,42 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
-        for member in (members[0], members[1], members[7], members[-1]):
+        for member in (members[0], members[2], members[7], members[-1]):
             self.stdout.write(
                 f"  {member.email:32} {member.display_name} ({member.standing.label})"
             )
 
     @transaction.atomic
     def create_community(self, rng: random.Random) -> list[Member]:
+        """Grow the community the way the rules allow: founders first, then newcomers
+        vouched for by members who may vouch (founders, or two accepted vouches)."""
         now = timezone.now()
-        founder = services.founder_create(
-            email=email_for(NAMES[0]), display_name=NAMES[0], password=DEMO_PASSWORD
-        )
-        founder.date_joined = now - timedelta(days=400)
-        founder.avatar.save("a.jpg", avatar_image(0), save=False)
-        founder.save()
-        members = [founder]
-        for index, name in enumerate(NAMES[1:], start=1):
+        members: list[Member] = []
+        received: dict[int, int] = {}
+        given: dict[int, list] = {}
+
+        def may_vouch(voucher: Member, when) -> bool:
+            recent = [t for t in given.get(voucher.pk, []) if when - t < timedelta(days=7)]
+            enough = voucher.is_founder or received.get(voucher.pk, 0) >= 2
+            return enough and len(recent) < 5
+
+        def vouch(voucher, vouchee, when, accepted=True):
+            self.vouch(rng, voucher, vouchee, when, accepted=accepted)
+            given.setdefault(voucher.pk, []).append(when)
+            if accepted:
+                received[vouchee.pk] = received.get(vouchee.pk, 0) + 1
+
+        # Two founders: with MIN_VOUCHES_TO_VOUCH = 2, a single founder could never give
+        # anyone the second vouch they need before they may vouch themselves.
+        for index, name in enumerate(NAMES[:2]):
+            founder = services.founder_create(
+                email=email_for(name), display_name=name, password=DEMO_PASSWORD
+            )
+            founder.date_joined = now - timedelta(days=420 - index)
+            founder.avatar.save("a.jpg", avatar_image(index), save=False)
+            founder.save()
+            members.append(founder)
+        for index, name in enumerate(NAMES[2:], start=2):
             joined = now - timedelta(days=400 - index * 9)
             member = Member(email=email_for(name), display_name=name, date_joined=joined)
             member.set_password(DEMO_PASSWORD)
@@ -162,24 +182,27 @@ class Command(BaseCommand):
             EmailAddress.objects.create(
                 user=member, email=member.email, primary=True, verified=True
             )
-            # Each newcomer is vouched for by one to three people who joined before them,
-            # mostly the recent ones: friends bring in friends.
-            earlier = members[max(0, len(members) - 8) :]
-            vouchers = rng.sample(earlier, k=min(len(earlier), rng.choice([1, 2, 2, 3])))
-            for voucher in vouchers:
-                self.vouch(rng, voucher, member, joined, accepted=True)
+            # Friends bring in friends: one to three of the people who joined recently
+            # and may vouch, vouch for the newcomer.
+            recent = [m for m in members[-10:] if may_vouch(m, joined)] or members[:2]
+            count = min(len(recent), rng.choice([1, 2, 2, 3]))
+            for voucher in rng.sample(recent, k=count):
+                vouch(voucher, member, joined)
             members.append(member)
-        # Friends vouch back and across, some still waiting for an answer.
-        for _ in range(30):
-            voucher, vouchee = rng.sample(members, 2)
-            if Vouch.objects.active().given_by(voucher).received_by(vouchee).exists():
-                continue
+        # Friends vouch across the community later on; some still await an answer.
+        for _ in range(40):
+            voucher, vouchee = rng.sample(members[:-1], 2)
             when = max(voucher.date_joined, vouchee.date_joined) + timedelta(
                 days=rng.randint(1, 30)
             )
-            self.vouch(rng, voucher, vouchee, min(when, now), accepted=rng.random() < 0.8)
-        # The last member joined through a newcomer's single vouch, which they have not
-        # accepted yet: their standing stays pending.
+            when = min(when, now - timedelta(hours=1))
+            if not may_vouch(voucher, when):
+                continue
+            if Vouch.objects.active().given_by(voucher).received_by(vouchee).exists():
+                continue
+            vouch(voucher, vouchee, when, accepted=rng.random() < 0.85)
+        # The newest member has a single vouch they have not accepted yet: their standing
+        # stays pending until they do.
         last = members[-1]
         Vouch.objects.filter(vouchee=last).update(status=Vouch.Status.PENDING, responded_at=None)
         for inviter, invitee in ((members[0], "ana.ferreira"), (members[2], "kenji.mori")):
