@@ -145,44 +145,46 @@ def _lock_vouch(vouch: Vouch) -> Vouch:
     return Vouch.objects.select_for_update().select_related("voucher", "vouchee").get(pk=vouch.pk)
 
 
+def _vouchee_answers(vouch: Vouch, member: Member, answer: str) -> Vouch:
+    """The vouchee accepts or declines a pending vouch; answering twice changes nothing."""
+    vouch = _lock_vouch(vouch)
+    accepting = answer == Vouch.Status.ACCEPTED
+    if vouch.vouchee_id != member.pk:
+        message = (
+            _("Only the person vouched for can accept.")
+            if accepting
+            else _("Only the person vouched for can decline.")
+        )
+        raise ValidationError(message, code="not_vouchee")
+    if vouch.status == answer:
+        return vouch
+    if vouch.status != Vouch.Status.PENDING:
+        message = (
+            _("This vouch can no longer be accepted: %(status)s.")
+            if accepting
+            else _("This vouch can no longer be declined: %(status)s.")
+        )
+        raise ValidationError(
+            message % {"status": vouch.get_status_display().lower()}, code="not_pending"
+        )
+    vouch.status = answer
+    vouch.responded_at = timezone.now()
+    vouch.save(update_fields=["status", "responded_at"])
+    if accepting:
+        trust_graph_changed()
+    return vouch
+
+
 @transaction.atomic
 def vouch_accept(*, vouch: Vouch, member: Member) -> Vouch:
     """The vouchee accepts a vouch: from now on it counts and shows on their page."""
-    vouch = _lock_vouch(vouch)
-    if vouch.vouchee_id != member.pk:
-        raise ValidationError(_("Only the person vouched for can accept."), code="not_vouchee")
-    if vouch.status == Vouch.Status.ACCEPTED:
-        return vouch  # a second click changes nothing
-    if vouch.status != Vouch.Status.PENDING:
-        raise ValidationError(
-            _("This vouch can no longer be accepted: %(status)s.")
-            % {"status": vouch.get_status_display().lower()},
-            code="not_pending",
-        )
-    vouch.status = Vouch.Status.ACCEPTED
-    vouch.responded_at = timezone.now()
-    vouch.save(update_fields=["status", "responded_at"])
-    trust_graph_changed()
-    return vouch
+    return _vouchee_answers(vouch, member, Vouch.Status.ACCEPTED)
 
 
 @transaction.atomic
 def vouch_decline(*, vouch: Vouch, member: Member) -> Vouch:
-    vouch = _lock_vouch(vouch)
-    if vouch.vouchee_id != member.pk:
-        raise ValidationError(_("Only the person vouched for can decline."), code="not_vouchee")
-    if vouch.status == Vouch.Status.DECLINED:
-        return vouch
-    if vouch.status != Vouch.Status.PENDING:
-        raise ValidationError(
-            _("This vouch can no longer be declined: %(status)s.")
-            % {"status": vouch.get_status_display().lower()},
-            code="not_pending",
-        )
-    vouch.status = Vouch.Status.DECLINED
-    vouch.responded_at = timezone.now()
-    vouch.save(update_fields=["status", "responded_at"])
-    return vouch
+    """The vouchee declines a vouch: it never counts, and the voucher waits to ask again."""
+    return _vouchee_answers(vouch, member, Vouch.Status.DECLINED)
 
 
 @transaction.atomic
@@ -321,6 +323,30 @@ def invitation_emails_pending() -> list[int]:
     )
 
 
+def _invitation_to_vouch(invitation: Invitation, member: Member, *, status: str, now) -> Vouch:
+    """The invitation's vouch, now for a member: accepted if they joined through it,
+    otherwise waiting for them to accept it."""
+    vouch = Vouch.objects.create(
+        voucher_id=invitation.inviter_id,
+        vouchee=member,
+        invitation=invitation,
+        status=Vouch.Status.ACCEPTED
+        if status == Invitation.Status.ACCEPTED
+        else Vouch.Status.PENDING,
+        responded_at=now if status == Invitation.Status.ACCEPTED else None,
+        created_at=invitation.created_at,
+        relationship=invitation.relationship,
+        known_for=invitation.known_for,
+        strength=invitation.strength,
+        statement=invitation.statement,
+    )
+    invitation.status = status
+    invitation.responded_at = now
+    invitation.member = member
+    invitation.save(update_fields=["status", "responded_at", "member"])
+    return vouch
+
+
 def email_mismatch_message(invited_email: str) -> str:
     return _("Sign up with %(email)s, the address your invitation was sent to.") % {
         "email": invited_email
@@ -351,22 +377,7 @@ def member_join(*, token: str, member: Member) -> Member:
     except IntegrityError:
         # The same address joined through another invitation a moment ago.
         raise InvitationUnusable(InvitationUnusable.USED, invitation) from None
-    Vouch.objects.create(
-        voucher=invitation.inviter,
-        vouchee=member,
-        status=Vouch.Status.ACCEPTED,
-        invitation=invitation,
-        responded_at=now,
-        created_at=invitation.created_at,
-        relationship=invitation.relationship,
-        known_for=invitation.known_for,
-        strength=invitation.strength,
-        statement=invitation.statement,
-    )
-    invitation.status = Invitation.Status.ACCEPTED
-    invitation.responded_at = now
-    invitation.member = member
-    invitation.save(update_fields=["status", "responded_at", "member"])
+    _invitation_to_vouch(invitation, member, status=Invitation.Status.ACCEPTED, now=now)
     others = (
         Invitation.objects.open()
         .for_email(invitation.email)
@@ -374,20 +385,7 @@ def member_join(*, token: str, member: Member) -> Member:
         .select_for_update()
     )
     for other in others:
-        Vouch.objects.create(
-            voucher_id=other.inviter_id,
-            vouchee=member,
-            invitation=other,
-            created_at=other.created_at,
-            relationship=other.relationship,
-            known_for=other.known_for,
-            strength=other.strength,
-            statement=other.statement,
-        )
-        other.status = Invitation.Status.CONVERTED
-        other.responded_at = now
-        other.member = member
-        other.save(update_fields=["status", "responded_at", "member"])
+        _invitation_to_vouch(other, member, status=Invitation.Status.CONVERTED, now=now)
     trust_graph_changed()
     return member
 

@@ -25,6 +25,20 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _render_vouch_form(request, template, form, **context):
+    """A vouch form, with why the member may not vouch or how many vouches they have left."""
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "refusal": services.vouching_refusal(voucher=request.user),
+            "quota_remaining": selectors.vouch_quota_remaining(member=request.user),
+            **context,
+        },
+    )
+
+
 @login_required
 def vouch_new(request):
     """Vouch for someone by email: invites them, or asks a member to accept."""
@@ -52,15 +66,7 @@ def vouch_new(request):
                     % {"name": result.vouchee.display_name},
                 )
             return redirect("home")
-    return render(
-        request,
-        "vouching/vouch_new.html",
-        {
-            "form": form,
-            "refusal": services.vouching_refusal(voucher=request.user),
-            "quota_remaining": selectors.vouch_quota_remaining(member=request.user),
-        },
-    )
+    return _render_vouch_form(request, "vouching/vouch_new.html", form)
 
 
 @login_required
@@ -81,16 +87,7 @@ def member_vouch(request, public_id):
                 % {"name": vouchee.display_name},
             )
             return redirect(vouchee.get_absolute_url())
-    return render(
-        request,
-        "vouching/member_vouch.html",
-        {
-            "form": form,
-            "vouchee": vouchee,
-            "refusal": services.vouching_refusal(voucher=request.user),
-            "quota_remaining": selectors.vouch_quota_remaining(member=request.user),
-        },
-    )
+    return _render_vouch_form(request, "vouching/member_vouch.html", form, vouchee=vouchee)
 
 
 @login_required
@@ -129,24 +126,32 @@ def member_avatar(request, public_id):
     return response
 
 
-def _vouch_action(request, vouch_id, action, done_message):
-    vouch = selectors.vouch_for_member(member=request.user, vouch_id=vouch_id)
+def _respond(request, *, obj, action, done, partial, name):
+    """Run a member's action on one of their objects; a partial for htmx, else home."""
     error = None
     try:
-        vouch = action(vouch=vouch, member=request.user)
+        obj = action(**{name: obj, "member": request.user})
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if request.htmx:
-        return render(
-            request,
-            "vouching/partials/vouch_item.html",
-            {"vouch": vouch, "error": error, "done": None if error else done_message},
-        )
+        context = {name: obj, "error": error, "done": None if error else done}
+        return render(request, partial, context)
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, done_message)
+        messages.success(request, done)
     return redirect("home")
+
+
+def _vouch_action(request, vouch_id, action, done):
+    return _respond(
+        request,
+        obj=selectors.vouch_for_member(member=request.user, vouch_id=vouch_id),
+        action=action,
+        done=done,
+        partial="vouching/partials/vouch_item.html",
+        name="vouch",
+    )
 
 
 @require_POST
@@ -172,24 +177,14 @@ def vouch_withdraw(request, vouch_id):
 @require_POST
 @login_required
 def invitation_withdraw(request, invitation_id):
-    invitation = selectors.invitation_for_inviter(member=request.user, invitation_id=invitation_id)
-    error = None
-    try:
-        invitation = services.invitation_withdraw(invitation=invitation, member=request.user)
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
-    done = _("You withdrew the invitation.")
-    if request.htmx:
-        return render(
-            request,
-            "vouching/partials/invitation_item.html",
-            {"invitation": invitation, "error": error, "done": None if error else done},
-        )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect("home")
+    return _respond(
+        request,
+        obj=selectors.invitation_for_inviter(member=request.user, invitation_id=invitation_id),
+        action=services.invitation_withdraw,
+        done=_("You withdrew the invitation."),
+        partial="vouching/partials/invitation_item.html",
+        name="invitation",
+    )
 
 
 def invitation_landing(request, token):

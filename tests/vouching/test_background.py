@@ -11,7 +11,7 @@ from matchmaking.celery import app as celery_app
 from tests.conftest import queue_purge, queue_size
 from tests.factories import FounderFactory, MemberFactory, VouchFactory
 from vouching import services, tasks
-from vouching.models import Member, TrustState, Vouch
+from vouching.models import Invitation, Member, TrustState, Vouch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,3 +88,22 @@ def test_sweeper_enqueues_once_the_broker_is_back(member):
     tasks.sweep()
     assert queue_size() == 1
     queue_purge()
+
+
+def test_invitation_saved_while_the_broker_is_down_is_emailed_later(
+    member, client_for, broker_down
+):
+    response = client_for(member).post(
+        reverse("vouching:vouch_new"),
+        {
+            "email": "later@example.com",
+            "relationship": "friend",
+            "known_for": "1to3",
+            "strength": "2",
+            "statement": "We met at the choir; she is kind, funny and keeps her word always.",
+        },
+    )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(email="later@example.com")
+    assert invitation.sent_at is None
+    assert services.invitation_emails_pending() == [invitation.pk]  # what the sweeper sends

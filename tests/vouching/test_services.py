@@ -209,58 +209,55 @@ def test_vouch_made_from_an_invitation_is_counted_once(founder, settings):
     assert vouch_quota_remaining(member=founder) == 4
 
 
-@pytest.mark.django_db(transaction=True)
-def test_quota_holds_under_concurrent_requests(vouch_fields, settings):
-    """Two parallel requests with one vouch left: exactly one passes."""
-    settings.VOUCH_QUOTA = 1
-    voucher = FounderFactory()
-    targets = [VouchedMemberFactory(), VouchedMemberFactory()]
-    barrier = threading.Barrier(2)
+def race(*attempts) -> list[str]:
+    """Run the attempts in parallel threads, released together; their outcomes."""
+    barrier = threading.Barrier(len(attempts))
     outcomes = []
 
-    def attempt(target):
+    def run(attempt):
         try:
             barrier.wait(timeout=10)
-            services.vouch_create(voucher=voucher, vouchee=target, fields=vouch_fields)
+            attempt()
             outcomes.append("ok")
         except ValidationError as error:
             outcomes.append(error.code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=(t,)) for t in targets]
+    threads = [threading.Thread(target=run, args=(a,)) for a in attempts]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     close_old_connections()
-    assert sorted(outcomes) == ["ok", "quota"]
-    assert Vouch.objects.given_by(voucher).count() == 1
+    return sorted(outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quota_holds_under_concurrent_requests(vouch_fields, settings):
+    """Two parallel requests with one vouch left: exactly one passes."""
+    settings.VOUCH_QUOTA = 1
+    voucher = FounderFactory()
+    a = VouchedMemberFactory()
+    outcomes = race(
+        lambda: services.vouch_create(voucher=voucher, vouchee=a, fields=vouch_fields),
+        lambda: services.invitation_create(
+            inviter=voucher, email="x@example.com", fields=vouch_fields
+        ),
+    )
+    assert outcomes == ["ok", "quota"]
+    assert Vouch.objects.given_by(voucher).count() + Invitation.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_duplicate_vouch_in_parallel_creates_one(vouch_fields):
     voucher = FounderFactory()
     target = VouchedMemberFactory()
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def attempt():
-        try:
-            barrier.wait(timeout=10)
-            services.vouch_create(voucher=voucher, vouchee=target, fields=vouch_fields)
-            outcomes.append("ok")
-        except ValidationError as error:
-            outcomes.append(error.code)
-        finally:
-            connection.close()
+        services.vouch_create(voucher=voucher, vouchee=target, fields=vouch_fields)
 
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["duplicate", "ok"]
+    assert race(attempt, attempt) == ["duplicate", "ok"]
     assert Vouch.objects.given_by(voucher).count() == 1
 
 
