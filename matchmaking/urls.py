@@ -6,7 +6,6 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("vouching.urls")),
 ]

@@ -136,9 +136,9 @@ def test_form_errors_come_in_chinese(chinese_client):
 @pytest.mark.django_db
 def test_language_switch_in_footer(client):
     page = client.get(reverse("home"))
-    assert reverse("set_language") in page.text
-    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert reverse("vouching:language") in page.text
+    response = client.post(reverse("vouching:language"), {"language": "zh-hans", "next": "/"})
     assert response.status_code == 302
     assert "像人们自古以来信任陌生人那样" in client.get(reverse("home")).text
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.post(reverse("vouching:language"), {"language": "en", "next": "/"})
     assert "Meet people the way" in client.get(reverse("home")).text

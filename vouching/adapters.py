@@ -3,14 +3,22 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.utils.translation import get_language
 
 from . import selectors, services
 from .selectors import InvitationUnusable
 
 # The invitation token a visitor arrived with, kept until they finish signing up.
 INVITATION_SESSION_KEY = "vouching_invitation_token"
+
+
+def member_language(request) -> str:
+    """The site language the request is in, as stored on a member."""
+    language = getattr(request, "LANGUAGE_CODE", None) or get_language()
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def invitation_unusable_response(request, error: InvitationUnusable):
@@ -52,6 +60,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data["display_name"]
+        user.language = member_language(request)
         token = request.session.get(INVITATION_SESSION_KEY, "")
         try:
             services.member_join(token=token, member=user)

@@ -6,3 +6,6 @@ class VouchingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "vouching"
     verbose_name = _("Vouching")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

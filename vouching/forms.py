@@ -36,7 +36,8 @@ class SignupDetailsForm(forms.Form):
 class VouchForm(forms.Form):
     relationship = forms.ChoiceField(label=_("How do you know them?"), choices=Relationship.choices)
     known_for = forms.ChoiceField(
-        label=_("How long have you known them?"), choices=KnownFor.choices
+        label=_("How long have you known them?"),
+        choices=[c for c in KnownFor.choices if c[0] != KnownFor.UNSTATED],
     )
     strength = forms.TypedChoiceField(
         label=_("How strongly do you vouch?"),

@@ -96,6 +96,16 @@ class Member(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # The language emails to this member are written in: the one they last used here.
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    # Members imported from another community's vouch network keep their name there and
+    # stay placeholders until the person claims the account by email.
+    imported_name = models.CharField(
+        _("imported name"), max_length=150, unique=True, null=True, blank=True
+    )
+    is_placeholder = models.BooleanField(_("placeholder"), default=False)
     # Moderation state; standing is derived from it, never stored.
     suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
     banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
@@ -166,6 +176,8 @@ class KnownFor(models.TextChoices):
     ONE_TO_THREE = "1to3", _("1 to 3 years")
     THREE_TO_TEN = "3to10", _("3 to 10 years")
     OVER_TEN = "gt10", _("More than 10 years")
+    # Vouches imported from another community's network do not say.
+    UNSTATED = "unstated", _("Not stated")
 
 
 class Strength(models.IntegerChoices):
@@ -191,6 +203,13 @@ class VouchFields(models.Model):
 
     class Meta:
         abstract = True
+
+
+class RevocationReason(models.TextChoices):
+    # Only a bad vouch costs the voucher their pledge: the others are nobody's fault.
+    BAD_VOUCH = "bad_vouch", _("Bad vouch: the voucher vouched falsely or recklessly")
+    MISTAKE = "mistake", _("Made by mistake")
+    OTHER = "other", _("Other")
 
 
 class VouchQuerySet(models.QuerySet):
@@ -254,6 +273,20 @@ class Vouch(VouchFields):
     )
     responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # Brought in with another community's network: no statement, known only by its link.
+    is_imported = models.BooleanField(_("imported"), default=False)
+    revocation_reason = models.CharField(
+        _("revocation reason"), max_length=16, choices=RevocationReason.choices, blank=True
+    )
+    revocation_note = models.TextField(_("revocation note"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
 
     objects = VouchQuerySet.as_manager()
 
@@ -275,6 +308,20 @@ class Vouch(VouchFields):
         indexes = [
             models.Index(fields=["voucher", "status"], name="vouch_voucher_status"),
             models.Index(fields=["vouchee", "status"], name="vouch_vouchee_status"),
+            # Trust paths walk accepted vouches both ways; on PostgreSQL these answer
+            # from the index alone.
+            models.Index(
+                fields=["voucher"],
+                include=["vouchee", "strength", "id"],
+                condition=Q(status="accepted"),
+                name="vouch_accepted_out",
+            ),
+            models.Index(
+                fields=["vouchee"],
+                include=["voucher", "strength", "id"],
+                condition=Q(status="accepted"),
+                name="vouch_accepted_in",
+            ),
         ]
 
     def __str__(self):
@@ -375,6 +422,69 @@ class Invitation(VouchFields):
         return self.status == self.Status.OPEN and not self.is_expired
 
 
+class PledgeForfeitQuerySet(models.QuerySet):
+    def in_force(self, moment=None):
+        return self.filter(until__gt=moment or timezone.now())
+
+    def of(self, member):
+        return self.filter(voucher=member)
+
+
+class PledgeForfeit(models.Model):
+    """A voucher's pledge, forfeited because someone they vouched for turned out bad.
+
+    While it is in force the voucher's vouches count for ``weight`` of their worth; a
+    second forfeit within a year also suspends their right to vouch.
+    """
+
+    class Reason(models.TextChoices):
+        VOUCH_REVOKED = "vouch_revoked", _("Your vouch was revoked as a bad vouch")
+        MEMBER_BANNED = "member_banned", _("Someone you vouched for was banned")
+
+    voucher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="forfeits",
+        verbose_name=_("voucher"),
+    )
+    vouchee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("vouched for"),
+    )
+    vouch = models.ForeignKey(
+        Vouch, on_delete=models.PROTECT, related_name="forfeits", verbose_name=_("vouch")
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.TextField(_("moderator's note"), blank=True)
+    weight = models.FloatField(_("weight of their vouches"))
+    created_at = models.DateTimeField(_("forfeited"), default=timezone.now)
+    until = models.DateTimeField(_("in force until"))
+    vouching_suspended_until = models.DateTimeField(
+        _("right to vouch suspended until"), null=True, blank=True
+    )
+    notified_at = models.DateTimeField(_("voucher told"), null=True, blank=True)
+
+    objects = PledgeForfeitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pledge forfeit")
+        verbose_name_plural = _("pledge forfeits")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One forfeit per vouch: acting twice on the same bad vouch costs once.
+            models.UniqueConstraint(fields=["vouch"], name="forfeit_once_per_vouch"),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0) & Q(weight__lte=1), name="forfeit_weight_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["voucher", "until"], name="forfeit_voucher_until")]
+
+    def __str__(self):
+        return f"{self.voucher} for {self.vouchee}"
+
+
 class TrustState(models.Model):
     """The one row that records pending trust work; the database, not the queue, holds it.
 
@@ -391,6 +501,9 @@ class TrustState(models.Model):
     computed_generation = models.BigIntegerField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     metric = models.CharField(max_length=32, blank=True)
+    # Fixed Advogato capacities by distance (an imported community's own), or empty to
+    # let capacities grow with membership.
+    capacities = models.JSONField(default=list, blank=True)
     # When a recalculation was last asked of the broker, to coalesce bursts.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     run_started_at = models.DateTimeField(null=True, blank=True)

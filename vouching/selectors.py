@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Invitation, Member, TrustState, Vouch
+from .models import (
+    Invitation,
+    Member,
+    PledgeForfeit,
+    Relationship,
+    Standing,
+    Strength,
+    TrustState,
+    Vouch,
+)
+from .trust import paths
 
 INVITATION_TOKEN_SALT = "vouching.invitation"
 
@@ -158,3 +170,150 @@ def accepted_vouch_count(*, member: Member) -> int:
 
 def trust_state() -> TrustState:
     return TrustState.load()
+
+
+# TRUST PATHS --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One hop as a page shows it: who vouched for whom, how strongly, and as what."""
+
+    voucher: Member
+    vouchee: Member
+    strength: int
+    relationship: str
+
+    @property
+    def strength_label(self) -> str:
+        return Strength(self.strength).label
+
+    @property
+    def relationship_label(self) -> str:
+        return Relationship(self.relationship).label if self.relationship else ""
+
+
+@dataclass(frozen=True)
+class TrustPathView:
+    members: tuple[Member, ...]  # the viewer first, the other member last
+    steps: tuple[PathStep, ...]
+
+    @property
+    def length(self) -> int:
+        return len(self.steps)
+
+    @property
+    def between(self) -> tuple[Member, ...]:
+        """The people in the middle: those who could introduce the two ends."""
+        return self.members[1:-1]
+
+
+def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPathView | None]:
+    """How the viewer is connected to each target (member id → path, or None beyond
+    four hops). Resolves every member on every path in one query."""
+    generation = paths.current_generation()
+    found = {t.pk: paths.find_trust_path(viewer.pk, t.pk, generation) for t in targets}
+    ids = {m for path in found.values() if path for m in path.member_ids}
+    members = Member.objects.in_bulk(ids)
+    views: dict[int, TrustPathView | None] = {}
+    for target_id, path in found.items():
+        if path is None or any(m not in members for m in path.member_ids):
+            views[target_id] = None
+            continue
+        views[target_id] = TrustPathView(
+            members=tuple(members[m] for m in path.member_ids),
+            steps=tuple(
+                PathStep(
+                    voucher=members[hop.voucher_id],
+                    vouchee=members[hop.vouchee_id],
+                    strength=hop.strength,
+                    relationship=hop.relationship,
+                )
+                for hop in path.hops
+            ),
+        )
+    return views
+
+
+def trust_path(*, viewer: Member, target: Member) -> TrustPathView | None:
+    """How the viewer is connected to ``target``: the strongest shortest chain of
+    accepted vouches, at most four hops, or None."""
+    return trust_paths(viewer=viewer, targets=[target])[target.pk]
+
+
+# STANDING EXPLAINED -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contribution:
+    vouch: Vouch
+    share: float  # of the member's trust, 0..1, roughly
+    carries: bool  # whether the voucher's own standing lets this vouch count
+    forfeited_until: object = None
+
+
+@dataclass(frozen=True)
+class StandingExplanation:
+    member: Member
+    standing: Standing
+    level: int
+    score: float
+    contributions: tuple[Contribution, ...]
+    state: TrustState
+
+
+def standing_explanation(*, member: Member) -> StandingExplanation:
+    """Which vouches carry a member's standing and roughly how much each contributes.
+
+    Trust reaches a member through each voucher in proportion to the voucher's own trust
+    and the strength of the vouch, divided among everyone that voucher vouches for: the
+    same propagation the default metric computes, read off the stored scores.
+    """
+    member = Member.objects.select_related("trust").get(pk=member.pk)
+    received = list(vouches_received(member=member).select_related("voucher__trust").order_by("pk"))
+    voucher_ids = [v.voucher_id for v in received]
+    out_weight = dict(
+        Vouch.objects.accepted()
+        .filter(voucher_id__in=voucher_ids)
+        .values("voucher_id")
+        .annotate(total=Sum("strength"))
+        .values_list("voucher_id", "total")
+    )
+    forfeits: dict[int, tuple[float, object]] = {}
+    for voucher_id, weight, until in (
+        PledgeForfeit.objects.in_force()
+        .filter(voucher_id__in=voucher_ids)
+        .values_list("voucher_id", "weight", "until")
+    ):
+        previous_weight, previous_until = forfeits.get(voucher_id, (1.0, until))
+        forfeits[voucher_id] = (previous_weight * weight, max(previous_until, until))
+    raw = []
+    for vouch in received:
+        voucher = vouch.voucher
+        trust = getattr(voucher, "trust", None)
+        voucher_score = 1.0 if voucher.is_founder else (trust.score if trust else 0.0)
+        weight, until = forfeits.get(voucher.pk, (1.0, None))
+        carries = voucher.in_good_standing
+        amount = (
+            voucher_score * vouch.strength * weight / max(out_weight.get(voucher.pk, 1), 1)
+            if carries
+            else 0.0
+        )
+        raw.append((vouch, amount, carries, until))
+    total = sum(amount for _v, amount, _c, _u in raw) or 1.0
+    contributions = sorted(
+        (
+            Contribution(vouch=v, share=amount / total, carries=c, forfeited_until=u)
+            for v, amount, c, u in raw
+        ),
+        key=lambda c: (-c.share, c.vouch.pk),
+    )
+    trust = getattr(member, "trust", None)
+    return StandingExplanation(
+        member=member,
+        standing=member.standing,
+        level=trust.level if trust else (3 if member.is_founder else 0),
+        score=trust.score if trust else 0.0,
+        contributions=tuple(contributions),
+        state=TrustState.load(),
+    )

@@ -35,6 +35,11 @@ def request_invitation_emails() -> None:
     send_invitation_emails.delay()
 
 
+def request_forfeit_notices() -> None:
+    """After a pledge forfeit commits: ask a worker to tell the voucher."""
+    send_forfeit_notices.delay()
+
+
 @shared_task(name="vouching.recalculate_trust")
 def recalculate_trust(force: bool = False, metric: str | None = None) -> dict | None:
     from . import services
@@ -55,6 +60,16 @@ def send_invitation_emails() -> int:
     return sent
 
 
+@shared_task(name="vouching.send_forfeit_notices")
+def send_forfeit_notices() -> int:
+    from . import services
+
+    sent = 0
+    for forfeit_id in services.forfeit_notices_pending():
+        sent += services.forfeit_send_notice(forfeit_id=forfeit_id)
+    return sent
+
+
 @shared_task(name="vouching.sweep")
 def sweep() -> None:
     """Beat's safety net: re-ask for work the database says is still pending."""
@@ -71,3 +86,5 @@ def sweep() -> None:
             raise
     if services.invitation_emails_pending():
         send_invitation_emails.delay()
+    if services.forfeit_notices_pending():
+        send_forfeit_notices.delay()

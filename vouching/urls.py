@@ -19,4 +19,5 @@ urlpatterns = [
     path("members/<uuid:public_id>/vouch/", views.member_vouch, name="member_vouch"),
     path("members/<uuid:public_id>/photo/", views.member_avatar, name="member_avatar"),
     path("settings/", views.member_settings, name="settings"),
+    path("language/", views.language_switch, name="language"),
 ]

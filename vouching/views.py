@@ -1,4 +1,5 @@
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from . import selectors, services
 from .adapters import INVITATION_SESSION_KEY, invitation_unusable_response
@@ -203,6 +205,16 @@ def invitation_landing(request, token):
         "vouching/invitation_landing.html",
         {"invitation": invitation, "signup_url": reverse("account_signup")},
     )
+
+
+@require_POST
+def language_switch(request):
+    """The footer's language switch; a signed-in member's emails follow it too."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.member_set_language(member=request.user, language=language)
+    return response
 
 
 @login_required

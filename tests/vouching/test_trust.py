@@ -4,46 +4,163 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from bench.graphs import social_vouch_graph
 from tests.conftest import queue_purge, queue_size
 from tests.factories import FounderFactory, MemberFactory, VouchFactory, days_ago
 from vouching import services, tasks
 from vouching.models import Member, TrustScore, TrustState, Vouch
-from vouching.trust import ReachabilityMetric, TrustGraph, get_metric, load_trust_graph
+from vouching.services import trust as trust_services
+from vouching.trust import TrustGraph
+from vouching.trust.advogato import AdvogatoMetric, accepted_by_flow, scaled_capacities
+from vouching.trust.database import load_trust_graph
+from vouching.trust.naive import NaiveMetric
+from vouching.trust.pledge import PledgeMetric, relative_trust
+from vouching.trust.sybilrank import SybilRankMetric
 
 
-def graph(founders, edges, members=None):
+def graph(founders, edges, members=None, **kwargs):
     members = members or {n for edge in edges for n in edge[:2]} | set(founders)
-    return TrustGraph.build(founders=founders, members=members, edges=edges)
+    edges = [e if len(e) == 3 else (*e, 2) for e in edges]
+    return TrustGraph.build(founders=founders, members=members, edges=edges, **kwargs)
 
 
-# THE METRIC (a pure function of the graph) --------------------------------------------
+def by_id(g, values):
+    return {int(member_id): values[node] for node, member_id in enumerate(g.ids)}
 
 
-def test_reachability_follows_vouch_direction():
-    result = ReachabilityMetric().compute(graph([1], [(1, 2, 1), (2, 3, 3), (4, 3, 2)]))
-    assert {m for m, t in result.items() if t.vouched} == {1, 2, 3}
-    assert not result[4].vouched  # vouching for a vouched member earns nothing
+# THE GRAPH ----------------------------------------------------------------------------
 
 
-def test_reachability_scores_fall_with_distance():
-    result = ReachabilityMetric().compute(graph([1], [(1, 2, 1), (2, 3, 1)]))
-    assert result[1].score > result[2].score > result[3].score > 0
+def test_graph_drops_self_vouches_and_strangers():
+    g = TrustGraph.build(founders=[1], members=[1, 2, 3], edges=[(1, 2, 1), (2, 2, 3), (2, 9, 1)])
+    assert g.m == 1 and g.n == 3
+    assert g.ids[0] == 1, "founders come first"
 
 
-def test_no_founders_nobody_vouched():
-    result = ReachabilityMetric().compute(graph([], [(1, 2, 1)]))
-    assert not any(t.vouched for t in result.values())
+def test_graph_levels_and_distances():
+    g = graph([1], [(1, 2, 1), (2, 3, 3), (3, 4, 2), (5, 4, 3)])
+    assert by_id(g, g.distances()) == {1: 0, 2: 1, 3: 2, 4: 3, 5: -1}
+    strong = g.at_level(3)
+    assert strong.m == 2
+    assert by_id(strong, strong.distances())[3] == -1
 
 
-def test_graph_ignores_edges_of_members_outside_it():
-    g = TrustGraph.build(founders=[1], members=[1, 3], edges=[(1, 2, 1), (2, 3, 1)])
-    assert g.edges == ()
-    assert not ReachabilityMetric().compute(g)[3].vouched
+# ADVOGATO -----------------------------------------------------------------------------
 
 
-def test_unknown_metric_is_refused():
-    with pytest.raises(ValueError, match="Unknown trust metric"):
-        get_metric("nonsense")
+def test_advogato_fixed_capacities_accept_along_a_chain():
+    chain = [(i, i + 1) for i in range(1, 12)]
+    g = graph([1], chain, capacities=(800, 200, 50, 12, 4, 2, 1))
+    accepted = by_id(g, accepted_by_flow(g))
+    # The founder gets 200 (the supersource has 800), the next ones 50, 12, 4, 2 and 1:
+    # the sixth member is accepted but passes nothing on.
+    assert [accepted[i] for i in range(1, 13)] == [True] * 6 + [False] * 6
+
+
+def test_advogato_capacity_caps_a_ring_behind_one_deep_attack_vouch():
+    honest = [(i, i + 1) for i in range(1, 5)]
+    fakes = range(100, 160)
+    ring = [(a, b) for a in fakes for b in fakes if a != b and (b - a) % 60 < 6]
+    g = graph([1], honest + ring + [(5, 100)], capacities=(800, 200, 50, 12, 4, 2, 1))
+    accepted = by_id(g, accepted_by_flow(g))
+    assert all(accepted[i] for i in range(1, 6))
+    # Member 5 has capacity 2: one unit for themselves, one to pass on, whatever the ring.
+    assert sum(accepted[f] for f in fakes) == 1
+
+
+def test_advogato_level_is_the_strongest_network_that_accepts():
+    g = graph([1], [(1, 2, 3), (2, 3, 1), (1, 4, 2)])
+    result = AdvogatoMetric().compute(g)
+    assert by_id(g, result.level) == {1: 3, 2: 3, 3: 1, 4: 2}
+    assert by_id(g, result.vouched) == {1: True, 2: True, 3: True, 4: True}
+
+
+def test_scaled_capacities_grow_with_membership():
+    small = scaled_capacities([3, 30, 300])
+    large = scaled_capacities([3, 300, 30000])
+    assert small[0] == 334 and large[0] == 30304
+    assert large[1] > small[1] and small[-1] == 1 == large[-1]
+
+
+def test_advogato_accepts_everyone_in_a_large_honest_community():
+    edges = social_vouch_graph(3000, seed=3)
+    g = TrustGraph.build(founders=[0, 1, 2], members=range(3000), edges=edges)
+    reachable = g.distances() >= 0
+    accepted = AdvogatoMetric().compute(g).vouched
+    # Fixed Advogato capacities would stop near 800; scaled ones reach almost everyone.
+    assert accepted[reachable].mean() > 0.95
+
+
+def test_forfeited_pledge_passes_on_less():
+    edges = [(1, 2), (2, 3), (2, 4), (2, 5)]
+    full = graph([1], edges, capacities=(100, 100, 4, 1))
+    halved = graph([1], edges, capacities=(100, 100, 4, 1), pledge_weights={2: 0.5})
+    assert sum(accepted_by_flow(full)) == 5
+    assert sum(accepted_by_flow(halved)) == 3  # 2 passes on one unit instead of three
+
+
+# SYBILRANK AND THE NAIVE RULE ----------------------------------------------------------
+
+
+def honest_and_ring(reverse_attacks=0):
+    honest = [(a, b) for a in range(1, 30) for b in range(1, 30) if a != b and (a * b) % 7 < 3]
+    fakes = list(range(100, 140))
+    ring = [(a, b) for a in fakes for b in fakes if a != b]
+    # Fakes also vouch for honest members who accept: a cheap attack on link-based metrics.
+    back = [(fakes[i], 1 + i % 29) for i in range(reverse_attacks)]
+    g = graph([1, 2], honest + ring + [(5, 100)] + back)
+    return g, {n for e in honest for n in e[:2]}, fakes
+
+
+@pytest.mark.parametrize("metric", [PledgeMetric(), SybilRankMetric()])
+def test_trust_falls_off_behind_an_attack_vouch(metric):
+    g, honest, fakes = honest_and_ring()
+    result = metric.compute(g)
+    score, vouched = by_id(g, result.score), by_id(g, result.vouched)
+    assert min(score[h] for h in honest) > max(score[f] for f in fakes)
+    assert all(vouched[h] for h in honest) and not any(vouched[f] for f in fakes)
+
+
+def test_direction_keeps_fakes_out_when_they_vouch_for_honest_members():
+    g, honest, fakes = honest_and_ring(reverse_attacks=40)
+    pledge = by_id(g, PledgeMetric().compute(g).vouched)
+    textbook = by_id(g, SybilRankMetric().compute(g).vouched)
+    assert not any(pledge[f] for f in fakes)
+    # Links that ignore direction let the ring in through the vouches it gave.
+    assert sum(textbook[f] for f in fakes) > 10
+
+
+def test_pledge_levels_follow_vouch_strength():
+    g = graph([1], [(1, 2, 3), (2, 3, 3), (1, 4, 1), (4, 5, 2), (2, 5, 1)])
+    result = PledgeMetric().compute(g)
+    assert by_id(g, result.level) == {1: 3, 2: 3, 3: 3, 4: 1, 5: 1}
+
+
+def test_pledge_counts_vouches_only_from_members_who_may_vouch():
+    edges = [(1, 2, 3), (2, 3, 3)]
+    assert by_id(graph([1], edges), PledgeMetric().compute(graph([1], edges)).vouched)[3]
+    strict = graph([1], edges, min_vouches_to_vouch=2)
+    # 2 has one vouch: under a two-vouch rule 2 could not have vouched for 3.
+    assert not by_id(strict, relative_trust(strict) > 0)[3]
+
+
+def test_forfeited_pledge_weighs_less_in_propagation():
+    edges = [(1, 2, 2), (1, 3, 2), (2, 4, 2), (3, 5, 2)]
+    even = graph([1], edges)
+    halved = graph([1], edges, pledge_weights={2: 0.5})
+    score, score_halved = by_id(even, relative_trust(even)), by_id(halved, relative_trust(halved))
+    assert score_halved[4] < 0.6 * score[4], "2 passes on half of what it holds"
+    assert score_halved[5] >= score[5], "3's pledge is untouched"
+
+
+def test_naive_rule_needs_three_vouched_vouchers():
+    edges = [(f, 10) for f in (1, 2, 3)] + [(1, 11), (2, 11), (10, 12), (11, 12), (1, 12)]
+    g = graph([1, 2, 3], edges)
+    vouched = by_id(g, NaiveMetric().compute(g).vouched)
+    assert vouched[10] and not vouched[11]
+    assert not vouched[12], "11 vouches for 12 but is not vouched itself"
+    g = graph([1, 2, 3], [*edges, (3, 12)])
+    assert by_id(g, NaiveMetric().compute(g).vouched)[12]
 
 
 # LOADING THE GRAPH FROM THE DATABASE --------------------------------------------------
@@ -61,9 +178,10 @@ def test_load_trust_graph_uses_accepted_vouches_of_visible_members():
     Member.objects.filter(pk=banned.pk).update(banned_at=timezone.now())
     Member.objects.filter(pk=suspended.pk).update(suspended_until=days_ago(-1))
     g = load_trust_graph()
-    assert g.founders == {founder.pk}
-    assert g.members == {founder.pk, a.pk, b.pk}
-    assert set(g.edges) == {(founder.pk, a.pk, 2)}
+    assert g.ids[g.founders].tolist() == [founder.pk]
+    assert set(g.ids.tolist()) == {founder.pk, a.pk, b.pk}
+    vouches = zip(g.ids[g.src].tolist(), g.ids[g.dst].tolist(), g.strength.tolist(), strict=True)
+    assert list(vouches) == [(founder.pk, a.pk, 2)]
 
 
 # RECALCULATION ------------------------------------------------------------------------
@@ -79,7 +197,7 @@ def test_recalculate_stores_standing_and_clears_dirty():
     services.trust_graph_changed()
     generation = TrustState.load().generation
     run = services.trust_recalculate()
-    assert run.generation == generation and run.metric == "reachability"
+    assert run.generation == generation and run.metric == "pledge"
     vouched = set(Member.objects.in_good_standing().values_list("pk", flat=True))
     assert vouched == {founder.pk, a.pk, b.pk}
     assert set(run.standing_changed) == {founder.pk, a.pk, b.pk}
@@ -103,16 +221,20 @@ def test_recalculate_is_idempotent():
 
 @pytest.mark.django_db
 def test_losing_the_path_loses_standing():
-    founder = FounderFactory()
+    founder, second = FounderFactory.create_batch(2)
     a, b = MemberFactory.create_batch(2)
     first = VouchFactory(voucher=founder, vouchee=a)
+    VouchFactory(voucher=second, vouchee=a)
     VouchFactory(voucher=a, vouchee=b)
     services.trust_graph_changed()
     services.trust_recalculate()
+    assert Member.objects.in_good_standing().filter(pk__in=[a.pk, b.pk]).count() == 2
+    # With one vouch left, a may no longer vouch (MIN_VOUCHES_TO_VOUCH = 2): a keeps
+    # standing, but a's vouch no longer carries b.
     services.vouch_withdraw(vouch=first, member=founder)
     run = services.trust_recalculate()
-    assert set(run.standing_changed) == {a.pk, b.pk}
-    assert not Member.objects.in_good_standing().filter(pk__in=[a.pk, b.pk]).exists()
+    assert set(run.standing_changed) == {b.pk}
+    assert Member.objects.in_good_standing().filter(pk=a.pk).exists()
 
 
 @pytest.mark.django_db
@@ -121,14 +243,14 @@ def test_change_during_a_run_keeps_the_state_dirty(monkeypatch):
     a = MemberFactory()
     VouchFactory(voucher=founder, vouchee=a)
     services.trust_graph_changed()
-    real_load = services.load_trust_graph
+    real_load = trust_services.load_trust_graph
 
     def load_then_change():
         loaded = real_load()
         services.trust_graph_changed()  # a vouch commits while the run computes
         return loaded
 
-    monkeypatch.setattr(services, "load_trust_graph", load_then_change)
+    monkeypatch.setattr(trust_services, "load_trust_graph", load_then_change)
     run = services.trust_recalculate()
     state = TrustState.load()
     assert state.dirty, "a change during the run must leave work for the next run"
@@ -142,16 +264,16 @@ def test_older_run_never_overwrites_a_newer_result(monkeypatch):
     a = MemberFactory()
     vouch = VouchFactory(voucher=founder, vouchee=a)
     services.trust_graph_changed()
-    real_load = services.load_trust_graph
+    real_load = trust_services.load_trust_graph
 
     def newer_run_finishes_first():
         loaded = real_load()
-        monkeypatch.setattr(services, "load_trust_graph", real_load)
+        monkeypatch.setattr(trust_services, "load_trust_graph", real_load)
         services.vouch_withdraw(vouch=vouch, member=founder)
         services.trust_recalculate()  # the newer generation: a is no longer vouched
         return loaded
 
-    monkeypatch.setattr(services, "load_trust_graph", newer_run_finishes_first)
+    monkeypatch.setattr(trust_services, "load_trust_graph", newer_run_finishes_first)
     assert services.trust_recalculate() is None
     assert not TrustScore.objects.get(member=a).vouched
     assert not TrustState.load().dirty

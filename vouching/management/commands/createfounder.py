@@ -1,12 +1,8 @@
 import getpass
 
-from allauth.account.forms import default_token_generator
-from allauth.account.utils import user_pk_to_url_str
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.urls import reverse
 
 from vouching import services
 
@@ -45,7 +41,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Founder {founder.email} created."))
         if link:
             self.stdout.write("One-time link to set the password (valid for a few days):")
-            self.stdout.write(self.password_link(founder))
+            self.stdout.write(services.password_set_link(founder))
 
     def _ask_password(self, email, display_name):
         from vouching.models import Member
@@ -62,14 +58,3 @@ class Command(BaseCommand):
                 continue
             return password
         raise CommandError("No acceptable password given.")
-
-    @staticmethod
-    def password_link(founder) -> str:
-        path = reverse(
-            "account_reset_password_from_key",
-            kwargs={
-                "uidb36": user_pk_to_url_str(founder),
-                "key": default_token_generator.make_token(founder),
-            },
-        )
-        return settings.PLEDGE_BASE_URL.rstrip("/") + path

@@ -1,0 +1,166 @@
+"""Trust paths: shortest first, strongest on ties, at most four hops, never through the
+hidden, and served from cached neighbourhoods once warm."""
+
+import random
+
+import networkx as nx
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from tests.factories import MemberFactory, VouchFactory
+from vouching import selectors, services
+from vouching.models import Member, Vouch
+from vouching.trust import paths
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def people(n):
+    return MemberFactory.create_batch(n)
+
+
+def names(path):
+    return [m.display_name for m in path.members] if path else None
+
+
+def test_direct_vouch_either_way_is_one_hop():
+    a, b = people(2)
+    VouchFactory(voucher=b, vouchee=a, strength=3, relationship="family")
+    path = selectors.trust_path(viewer=a, target=b)
+    assert path.length == 1 and path.members == (a, b)
+    step = path.steps[0]
+    assert (step.voucher, step.vouchee) == (b, a), "the hop says who vouched for whom"
+    assert step.strength == 3 and step.relationship == "family"
+    assert str(step.relationship_label) == "Family"
+
+
+def test_four_hops_at_most():
+    chain = people(6)
+    for a, b in zip(chain, chain[1:], strict=False):
+        VouchFactory(voucher=a, vouchee=b)
+    assert selectors.trust_path(viewer=chain[0], target=chain[4]).length == 4
+    assert selectors.trust_path(viewer=chain[0], target=chain[5]) is None
+    assert selectors.trust_path(viewer=chain[5], target=chain[1]).length == 4
+
+
+def test_shortest_first_then_strongest():
+    you, mei, jon, lena, weak = people(5)
+    # A strong three-hop path and a weak two-hop path: shortest wins.
+    VouchFactory(voucher=you, vouchee=mei, strength=3)
+    VouchFactory(voucher=mei, vouchee=jon, strength=3)
+    VouchFactory(voucher=jon, vouchee=lena, strength=3)
+    VouchFactory(voucher=you, vouchee=weak, strength=1)
+    VouchFactory(voucher=lena, vouchee=weak, strength=1)
+    assert names(selectors.trust_path(viewer=you, target=lena)) == [
+        you.display_name,
+        weak.display_name,
+        lena.display_name,
+    ]
+    # Two two-hop paths: the one whose weakest vouch is stronger wins.
+    strong = MemberFactory()
+    VouchFactory(voucher=you, vouchee=strong, strength=2)
+    VouchFactory(voucher=strong, vouchee=lena, strength=2)
+    cache.clear()
+    path = selectors.trust_path(viewer=you, target=lena)
+    assert path.between == (strong,)
+
+
+def test_equal_weakest_link_prefers_greater_total():
+    you, a, b, target = people(4)
+    VouchFactory(voucher=you, vouchee=a, strength=1)
+    VouchFactory(voucher=a, vouchee=target, strength=1)
+    VouchFactory(voucher=you, vouchee=b, strength=3)
+    VouchFactory(voucher=target, vouchee=b, strength=1)
+    assert selectors.trust_path(viewer=you, target=target).between == (b,)
+
+
+def test_only_accepted_vouches_between_visible_members_link():
+    you, mid, target, banned, other = people(5)
+    VouchFactory(voucher=you, vouchee=mid, status=Vouch.Status.PENDING)
+    VouchFactory(voucher=mid, vouchee=target)
+    VouchFactory(voucher=you, vouchee=banned)
+    VouchFactory(voucher=banned, vouchee=target)
+    VouchFactory(voucher=you, vouchee=other, status=Vouch.Status.WITHDRAWN)
+    VouchFactory(voucher=other, vouchee=target)
+    Member.objects.filter(pk=banned.pk).update(banned_at=timezone.now())
+    assert selectors.trust_path(viewer=you, target=target) is None
+
+
+def test_no_path_to_a_hidden_member():
+    you, target = people(2)
+    VouchFactory(voucher=you, vouchee=target)
+    Member.objects.filter(pk=target.pk).update(
+        suspended_until=timezone.now() + timezone.timedelta(days=1)
+    )
+    assert selectors.trust_path(viewer=you, target=target) is None
+
+
+def test_warm_path_needs_no_query_and_a_graph_change_refreshes_it(
+    django_assert_max_num_queries, django_assert_num_queries
+):
+    you, mid, target = people(3)
+    VouchFactory(voucher=you, vouchee=mid)
+    VouchFactory(voucher=mid, vouchee=target)
+    generation = paths.current_generation()
+    with django_assert_max_num_queries(12):
+        assert paths.find_trust_path(you.pk, target.pk, generation).length == 2
+    with django_assert_num_queries(0):
+        assert paths.find_trust_path(you.pk, target.pk, generation).length == 2
+    # A new vouch bumps the generation: the cached two-hop answer is not used any more.
+    VouchFactory(voucher=you, vouchee=target)
+    services.trust_graph_changed()
+    assert paths.find_trust_path(you.pk, target.pk).length == 1
+
+
+def test_neighbourhoods_are_shared_between_searches(django_assert_max_num_queries):
+    hub = MemberFactory()
+    spokes = people(6)
+    for spoke in spokes:
+        VouchFactory(voucher=hub, vouchee=spoke)
+    generation = paths.current_generation()
+    paths.find_trust_path(spokes[0].pk, spokes[1].pk, generation)
+    # Every member's links are now cached except those of spokes 2..5.
+    with django_assert_max_num_queries(5):
+        assert paths.find_trust_path(spokes[0].pk, spokes[2].pk, generation).length == 2
+
+
+def test_batch_resolves_members_in_one_query(django_assert_max_num_queries):
+    you = MemberFactory()
+    targets = people(5)
+    for t in targets:
+        VouchFactory(voucher=you, vouchee=t)
+    selectors.trust_paths(viewer=you, targets=targets)  # warm the searches
+    with django_assert_max_num_queries(2):
+        found = selectors.trust_paths(viewer=you, targets=targets)
+    assert all(found[t.pk].length == 1 for t in targets)
+
+
+def test_lengths_agree_with_networkx_on_a_random_graph():
+    rng = random.Random(4)
+    members = people(60)
+    graph = nx.Graph()
+    graph.add_nodes_from(m.pk for m in members)
+    for _ in range(80):
+        a, b = rng.sample(members, 2)
+        if not Vouch.objects.filter(voucher=a, vouchee=b).exists():
+            VouchFactory(voucher=a, vouchee=b, strength=rng.choice([1, 2, 3]))
+            graph.add_edge(a.pk, b.pk)
+    lengths = dict(nx.all_pairs_shortest_path_length(graph, cutoff=4))
+    for _ in range(150):
+        a, b = rng.sample(members, 2)
+        path = selectors.trust_path(viewer=a, target=b)
+        expected = lengths[a.pk].get(b.pk)
+        assert (path.length if path else None) == expected
+        if path:
+            pairs = zip(path.members, path.members[1:], strict=False)
+            for step, (x, y) in zip(path.steps, pairs, strict=True):
+                assert {step.voucher.pk, step.vouchee.pk} == {x.pk, y.pk}
+                assert graph.has_edge(x.pk, y.pk)

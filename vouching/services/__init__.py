@@ -1,0 +1,79 @@
+"""Every change to membership and trust goes through these functions.
+
+The vouching rules live here and only here. A refusal is a ``ValidationError`` with a
+message a person can read (keyed by form field where one applies); views show it next to
+the form, never as an error page.
+"""
+
+from .invitations import (
+    email_mismatch_message,
+    invitation_create,
+    invitation_emails_pending,
+    invitation_send_email,
+    invitation_withdraw,
+    member_join,
+    vouch_or_invite,
+)
+from .members import (
+    founder_create,
+    member_set_language,
+    member_update,
+    password_set_link,
+    placeholder_claim,
+)
+from .pledges import (
+    FORFEIT_DAYS,
+    FORFEIT_WEIGHT,
+    forfeit_notices_pending,
+    forfeit_send_notice,
+    member_ban,
+    pledge_forfeit,
+    vouch_revoke,
+)
+from .rules import VouchFields, vouching_refusal, vouching_suspended_until
+from .trust import (
+    ENQUEUE_PRESUMED_LOST_SECONDS,
+    TrustRun,
+    trust_graph_changed,
+    trust_recalculate,
+    trust_recalculation_claim,
+    trust_recalculation_unclaim,
+    trust_sweep_needed,
+)
+from .vouches import vouch_accept, vouch_create, vouch_decline, vouch_withdraw
+
+__all__ = [
+    "ENQUEUE_PRESUMED_LOST_SECONDS",
+    "FORFEIT_DAYS",
+    "FORFEIT_WEIGHT",
+    "TrustRun",
+    "VouchFields",
+    "email_mismatch_message",
+    "forfeit_notices_pending",
+    "forfeit_send_notice",
+    "founder_create",
+    "invitation_create",
+    "invitation_emails_pending",
+    "invitation_send_email",
+    "invitation_withdraw",
+    "member_ban",
+    "member_join",
+    "member_set_language",
+    "member_update",
+    "password_set_link",
+    "placeholder_claim",
+    "pledge_forfeit",
+    "trust_graph_changed",
+    "trust_recalculate",
+    "trust_recalculation_claim",
+    "trust_recalculation_unclaim",
+    "trust_sweep_needed",
+    "vouch_accept",
+    "vouch_create",
+    "vouch_decline",
+    "vouch_or_invite",
+    "vouch_revoke",
+    "vouch_withdraw",
+    "vouching_refusal",
+    "vouching_suspended_until",
+]

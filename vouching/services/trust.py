@@ -1,0 +1,155 @@
+"""Recalculating trust in the background: the database records pending work.
+
+Every change to the vouch graph bumps a generation counter and marks the trust state dirty
+in its own transaction; after commit a recalculation is asked of the broker. Runs are
+idempotent pure functions of the graph; the sweeper in beat re-asks while work is pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .. import signals, tasks
+from ..models import TrustState
+from ..trust import get_metric
+from ..trust.database import load_trust_graph, store_trust_result
+
+logger = logging.getLogger(__name__)
+
+# A recalculation that started longer ago than the task time limit has died.
+RUN_PRESUMED_DEAD_SECONDS = settings.CELERY_TASK_TIME_LIMIT
+# The sweeper re-asks when an earlier request has not been picked up by then.
+ENQUEUE_PRESUMED_LOST_SECONDS = 60
+
+
+def trust_graph_changed() -> None:
+    """Record, in the caller's transaction, that the vouch graph changed.
+
+    The generation bump and dirty flag commit or roll back with the change itself; only
+    after commit is a recalculation asked of the broker, and a broker that is down
+    cannot turn the saved change into an error (the sweeper asks again).
+    """
+    if not TrustState.objects.filter(pk=TrustState.SINGLETON_PK).exists():
+        TrustState.load()
+    TrustState.objects.filter(pk=TrustState.SINGLETON_PK).update(
+        generation=F("generation") + 1, dirty=True, changed_at=timezone.now()
+    )
+    transaction.on_commit(tasks.request_trust_recalculation, robust=True)
+
+
+def trust_recalculation_claim(*, lost_after_seconds: float) -> bool:
+    """Claim the right to ask for a recalculation; False if one was asked recently.
+
+    This is what coalesces a burst of changes into a few runs.
+    """
+    TrustState.load()
+    now = timezone.now()
+    threshold = now - timedelta(seconds=lost_after_seconds)
+    claimed = (
+        TrustState.objects.filter(pk=TrustState.SINGLETON_PK)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=threshold))
+        .update(enqueued_at=now)
+    )
+    return bool(claimed)
+
+
+def trust_recalculation_unclaim() -> None:
+    TrustState.objects.filter(pk=TrustState.SINGLETON_PK).update(enqueued_at=None)
+
+
+def trust_sweep_needed() -> bool:
+    """Whether the state is dirty with no live run or fresh request to clean it."""
+    state = TrustState.load()
+    if not state.dirty:
+        return False
+    now = timezone.now()
+    if (
+        state.run_started_at
+        and (now - state.run_started_at).total_seconds() < RUN_PRESUMED_DEAD_SECONDS
+    ):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class TrustRun:
+    generation: int
+    metric: str
+    members: int
+    vouches: int
+    changed: int
+    standing_changed: tuple[int, ...]
+    seconds: dict[str, float]
+
+
+def trust_recalculate(*, force: bool = False, metric_name: str | None = None) -> TrustRun | None:
+    """Recompute every member's trust from the graph, store it and publish the changes.
+
+    Idempotent: runs that find nothing dirty do nothing (unless forced), and a run never
+    overwrites the result of a newer generation. The dirty flag is cleared only when the
+    generation did not move while computing.
+    """
+    metric = get_metric(metric_name)
+    state = TrustState.load()
+    if not state.dirty and not force:
+        return None
+    started = time.perf_counter()
+    TrustState.objects.filter(pk=state.pk).update(enqueued_at=None, run_started_at=timezone.now())
+    # Read the generation before the graph: a change that lands in between is then in
+    # the graph but not in the generation, which only costs one more run.
+    generation = TrustState.objects.values_list("generation", flat=True).get(pk=state.pk)
+    graph = load_trust_graph()
+    loaded = time.perf_counter()
+    result = metric.compute(graph)
+    computed = time.perf_counter()
+    with transaction.atomic():
+        state = TrustState.objects.select_for_update().get(pk=state.pk)
+        if state.computed_generation is not None and generation < state.computed_generation:
+            logger.info("Trust run for generation %s superseded; not stored.", generation)
+            return None
+        stored = store_trust_result(graph, result)
+        state.computed_generation = generation
+        state.computed_at = timezone.now()
+        state.metric = metric.name
+        state.run_started_at = None
+        if state.generation == generation:
+            state.dirty = False
+        state.save()
+        changed_ids = tuple(int(i) for i in stored.standing_changed)
+        if changed_ids:
+            transaction.on_commit(
+                lambda: signals.standing_changed.send_robust(
+                    sender=TrustState, member_ids=changed_ids, generation=generation
+                )
+            )
+    finished = time.perf_counter()
+    logger.info(
+        "Trust recalculated with %s: generation %s, %s members, %s vouches, %s rows changed.",
+        metric.name,
+        generation,
+        graph.n,
+        graph.m,
+        stored.changed,
+    )
+    return TrustRun(
+        generation=generation,
+        metric=metric.name,
+        members=graph.n,
+        vouches=graph.m,
+        changed=stored.changed,
+        standing_changed=changed_ids,
+        seconds={
+            "load": round(loaded - started, 3),
+            "compute": round(computed - loaded, 3),
+            "store": round(finished - computed, 3),
+            "total": round(finished - started, 3),
+        },
+    )

@@ -1,0 +1,126 @@
+"""Vouching for members: writing, answering, withdrawing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Member, Vouch
+from .rules import DECLINED_VOUCH_COOLDOWN_DAYS, VouchFields, _check_may_vouch, _lock_voucher
+from .trust import trust_graph_changed
+
+
+@transaction.atomic
+def vouch_create(*, voucher: Member, vouchee: Member, fields: VouchFields) -> Vouch:
+    """Vouch for an existing member; it counts once the vouchee accepts it."""
+    voucher = _lock_voucher(voucher)
+    if voucher.pk == vouchee.pk:
+        raise ValidationError(_("You cannot vouch for yourself."), code="self")
+    if not Member.objects.visible().filter(pk=vouchee.pk).exists():
+        raise ValidationError(_("This member cannot receive vouches."), code="vouchee")
+    _check_may_vouch(voucher)
+    existing = Vouch.objects.active().given_by(voucher).received_by(vouchee).first()
+    if existing is not None:
+        if existing.status == Vouch.Status.PENDING:
+            message = _("You already vouched for %(name)s; they have not answered yet.")
+        else:
+            message = _("You already vouch for %(name)s.")
+        raise ValidationError(message % {"name": vouchee.display_name}, code="duplicate")
+    cooldown_start = timezone.now() - timedelta(days=DECLINED_VOUCH_COOLDOWN_DAYS)
+    declined = (
+        Vouch.objects.given_by(voucher)
+        .received_by(vouchee)
+        .filter(status=Vouch.Status.DECLINED, responded_at__gte=cooldown_start)
+        .exists()
+    )
+    if declined:
+        raise ValidationError(
+            _("%(name)s declined your vouch recently. Give them some time.")
+            % {"name": vouchee.display_name},
+            code="declined_recently",
+        )
+    vouch = Vouch(voucher=voucher, vouchee=vouchee, **fields.as_dict())
+    vouch.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            vouch.save()
+    except IntegrityError:
+        # Only reachable if the lock above was bypassed; say the same as the check.
+        raise ValidationError(
+            _("You already vouch for %(name)s.") % {"name": vouchee.display_name},
+            code="duplicate",
+        ) from None
+    return vouch
+
+
+def _lock_vouch(vouch: Vouch) -> Vouch:
+    return Vouch.objects.select_for_update().select_related("voucher", "vouchee").get(pk=vouch.pk)
+
+
+def _vouchee_answers(vouch: Vouch, member: Member, answer: str) -> Vouch:
+    """The vouchee accepts or declines a pending vouch; answering twice changes nothing."""
+    vouch = _lock_vouch(vouch)
+    accepting = answer == Vouch.Status.ACCEPTED
+    if vouch.vouchee_id != member.pk:
+        message = (
+            _("Only the person vouched for can accept.")
+            if accepting
+            else _("Only the person vouched for can decline.")
+        )
+        raise ValidationError(message, code="not_vouchee")
+    if vouch.status == answer:
+        return vouch
+    if vouch.status != Vouch.Status.PENDING:
+        message = (
+            _("This vouch can no longer be accepted: %(status)s.")
+            if accepting
+            else _("This vouch can no longer be declined: %(status)s.")
+        )
+        raise ValidationError(
+            message % {"status": vouch.get_status_display().lower()}, code="not_pending"
+        )
+    vouch.status = answer
+    vouch.responded_at = timezone.now()
+    vouch.save(update_fields=["status", "responded_at"])
+    if accepting:
+        trust_graph_changed()
+    return vouch
+
+
+@transaction.atomic
+def vouch_accept(*, vouch: Vouch, member: Member) -> Vouch:
+    """The vouchee accepts a vouch: from now on it counts and shows on their page."""
+    return _vouchee_answers(vouch, member, Vouch.Status.ACCEPTED)
+
+
+@transaction.atomic
+def vouch_decline(*, vouch: Vouch, member: Member) -> Vouch:
+    """The vouchee declines a vouch: it never counts, and the voucher waits to ask again."""
+    return _vouchee_answers(vouch, member, Vouch.Status.DECLINED)
+
+
+@transaction.atomic
+def vouch_withdraw(*, vouch: Vouch, member: Member) -> Vouch:
+    """The voucher takes their vouch back, before or after it was accepted."""
+    vouch = _lock_vouch(vouch)
+    if vouch.voucher_id != member.pk:
+        raise ValidationError(_("Only the voucher can withdraw a vouch."), code="not_voucher")
+    if vouch.status == Vouch.Status.WITHDRAWN:
+        return vouch
+    if not vouch.is_active:
+        raise ValidationError(
+            _("This vouch no longer stands: %(status)s.")
+            % {"status": vouch.get_status_display().lower()},
+            code="not_active",
+        )
+    was_counting = vouch.status == Vouch.Status.ACCEPTED
+    vouch.status = Vouch.Status.WITHDRAWN
+    vouch.ended_at = timezone.now()
+    vouch.save(update_fields=["status", "ended_at"])
+    if was_counting:
+        trust_graph_changed()
+    return vouch
