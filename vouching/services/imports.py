@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import secrets
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -108,34 +109,45 @@ def _members_by_name(names: list[str]) -> dict[str, int]:
     return found
 
 
+def _copy_text(table: str, columns: str, lines: Iterable[str], advance) -> None:
+    """COPY tab-separated lines in large blocks: far cheaper than one call per row."""
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            block: list[str] = []
+            for line in lines:
+                block.append(line)
+                if len(block) == BATCH * 4:
+                    copy.write("".join(block))
+                    advance(len(block))
+                    block = []
+            if block:
+                copy.write("".join(block))
+                advance(len(block))
+
+
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
 def _create_members(names: list[str], now, advance) -> None:
     if connection.vendor == "postgresql":
         columns = (
             "password, is_superuser, email, display_name, public_id, avatar, is_founder, "
             "is_active, is_staff, date_joined, language, imported_name, is_placeholder"
         )
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {Member._meta.db_table} ({columns}) FROM STDIN") as copy:
-                for name in names:
-                    m = _placeholder(name, now)
-                    copy.write_row(
-                        (
-                            m.password,
-                            False,
-                            m.email,
-                            m.display_name,
-                            m.public_id,
-                            "",
-                            False,
-                            True,
-                            False,
-                            now,
-                            m.language,
-                            name,
-                            True,
-                        )
-                    )
-                    advance()
+        stamp = now.isoformat()
+        language = Member._meta.get_field("language").default
+
+        def lines():
+            for name in names:
+                email = f"imported-{secrets.token_hex(10)}@{PLACEHOLDER_DOMAIN}"
+                yield (
+                    f"{make_password(None)}\tf\t{email}\t{_copy_escape(name[:60])}\t"
+                    f"{uuid.uuid4()}\t\tf\tt\tf\t{stamp}\t{language}\t"
+                    f"{_copy_escape(name)}\tt\n"
+                )
+
+        _copy_text(Member._meta.db_table, columns, lines(), advance)
         return
     for start in range(0, len(names), BATCH):
         chunk = names[start : start + BATCH]
@@ -149,26 +161,10 @@ def _create_vouches(rows: list[tuple[int, int, int]], now, advance) -> None:
             "voucher_id, vouchee_id, relationship, known_for, strength, statement, "
             "created_at, status, responded_at, revocation_reason, revocation_note, is_imported"
         )
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {Vouch._meta.db_table} ({columns}) FROM STDIN") as copy:
-                for voucher, vouchee, strength in rows:
-                    copy.write_row(
-                        (
-                            voucher,
-                            vouchee,
-                            Relationship.OTHER,
-                            KnownFor.UNSTATED,
-                            strength,
-                            "",
-                            now,
-                            Vouch.Status.ACCEPTED,
-                            now,
-                            "",
-                            "",
-                            True,
-                        )
-                    )
-                    advance()
+        tail = f"\t\t{now.isoformat()}\t{Vouch.Status.ACCEPTED}\t{now.isoformat()}\t\t\tt\n"
+        head = f"\t{Relationship.OTHER}\t{KnownFor.UNSTATED}\t"
+        lines = (f"{a}\t{b}{head}{s}{tail}" for a, b, s in rows)
+        _copy_text(Vouch._meta.db_table, columns, lines, advance)
         return
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
@@ -206,6 +202,10 @@ def vouches_import(
     community used. Importing the same file twice adds nothing.
     """
     summary = ImportSummary()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # An import can be re-run; not waiting for the disk at commit saves minutes.
+            cursor.execute("SET LOCAL synchronous_commit = off")
     triples = list(parse_vouch_lines(lines, summary))
     founders = list(dict.fromkeys(founders or []))
     names = list(dict.fromkeys([*founders, *(n for t in triples for n in t[:2])]))
@@ -246,6 +246,10 @@ def vouches_import(
         state.save(update_fields=["capacities"])
     if rows or founders or capacities is not None:
         trust_graph_changed()
+    if connection.vendor == "postgresql" and len(rows) > BATCH:
+        with connection.cursor() as cursor:
+            # Fresh statistics, or the planner keeps thinking the tables are empty.
+            cursor.execute(f"ANALYZE {Member._meta.db_table}, {Vouch._meta.db_table}")
     return summary
 
 
