@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils import timezone
 
 from vouching import selectors as vouching_selectors
 from vouching import services as vouching_services
@@ -21,5 +22,8 @@ def home(request):
             "invitations": vouching_selectors.invitations_sent(member=member),
             "quota_remaining": vouching_selectors.vouch_quota_remaining(member=member),
             "refusal": vouching_services.vouching_refusal(voucher=member),
+            "forfeits_in_force": vouching_selectors.forfeits_of(member=member)
+            .filter(until__gt=timezone.now())
+            .count(),
         },
     )

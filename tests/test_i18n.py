@@ -108,6 +108,7 @@ def test_pages_read_entirely_in_chinese(chinese_client):
         "vouch form": (signed_in, reverse("vouching:member_vouch", args=[jon.public_id])),
         "invite form": (signed_in, reverse("vouching:vouch_new")),
         "settings": (signed_in, reverse("vouching:settings")),
+        "standing": (signed_in, reverse("vouching:standing")),
         "signup closed": (chinese_client(), reverse("account_signup")),
         "login": (chinese_client(), reverse("account_login")),
         "invitation": (chinese_client(), reverse("vouching:invitation", args=[token])),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -168,6 +169,12 @@ def accepted_vouch_count(*, member: Member) -> int:
     return Vouch.objects.accepted().received_by(member).count()
 
 
+def forfeits_of(*, member: Member) -> QuerySet[PledgeForfeit]:
+    """The member's pledge forfeits of the last year, newest first."""
+    since = timezone.now() - timedelta(days=365)
+    return PledgeForfeit.objects.of(member).filter(created_at__gte=since).select_related("vouchee")
+
+
 def trust_state() -> TrustState:
     return TrustState.load()
 
@@ -250,6 +257,10 @@ class Contribution:
     share: float  # of the member's trust, 0..1, roughly
     carries: bool  # whether the voucher's own standing lets this vouch count
     forfeited_until: object = None
+
+    @property
+    def percent(self) -> int:
+        return round(self.share * 100)
 
 
 @dataclass(frozen=True)

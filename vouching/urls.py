@@ -18,6 +18,7 @@ urlpatterns = [
     path("members/<uuid:public_id>/", views.member_detail, name="member"),
     path("members/<uuid:public_id>/vouch/", views.member_vouch, name="member_vouch"),
     path("members/<uuid:public_id>/photo/", views.member_avatar, name="member_avatar"),
+    path("standing/", views.standing, name="standing"),
     path("settings/", views.member_settings, name="settings"),
     path("language/", views.language_switch, name="language"),
 ]

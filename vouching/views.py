@@ -207,6 +207,20 @@ def invitation_landing(request, token):
     )
 
 
+@login_required
+def standing(request):
+    """A member's own standing, and which vouches carry it."""
+    return render(
+        request,
+        "vouching/standing.html",
+        {
+            "explanation": selectors.standing_explanation(member=request.user),
+            "forfeits": selectors.forfeits_of(member=request.user),
+            "suspended_until": services.vouching_suspended_until(request.user),
+        },
+    )
+
+
 @require_POST
 def language_switch(request):
     """The footer's language switch; a signed-in member's emails follow it too."""

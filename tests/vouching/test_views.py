@@ -13,6 +13,7 @@ from tests.factories import (
     MemberFactory,
     VouchedMemberFactory,
     VouchFactory,
+    days_ago,
 )
 from vouching.models import Invitation, Member, Vouch
 
@@ -264,7 +265,7 @@ def test_moderated_member_page_is_404(member, client_for, hidden):
     other = VouchedMemberFactory()
     update = {
         "banned": {"banned_at": timezone.now()},
-        "suspended": {"suspended_until": timezone.now() + timezone.timedelta(days=2)},
+        "suspended": {"suspended_until": days_ago(-2)},
         "inactive": {"is_active": False},
     }[hidden]
     Member.objects.filter(pk=other.pk).update(**update)

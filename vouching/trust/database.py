@@ -112,6 +112,8 @@ def _vouch_rows_postgres() -> np.ndarray:
             packed = cursor.fetchone()[0]
             if packed:
                 parts.append(np.frombuffer(bytes(packed), dtype=VOUCH_RECORD))
+    if not parts:
+        return np.zeros((0, 3), dtype=np.int64)
     rows = np.concatenate(parts)
     ids = rows["id"].astype(np.int64)
     edges = np.empty((len(rows), 3), dtype=np.int64)

@@ -20,7 +20,10 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             self.style.SUCCESS(
-                f"Generation {run.generation} with {run.metric}: {run.members} members, "
-                f"{run.changed} changed, {len(run.standing_changed)} changed standing."
+                f"Generation {run.generation} with {run.metric}: {run.members:,} members, "
+                f"{run.vouches:,} vouches; {run.changed:,} changed, "
+                f"{len(run.standing_changed):,} changed standing."
             )
         )
+        timings = ", ".join(f"{part} {seconds:.2f} s" for part, seconds in run.seconds.items())
+        self.stdout.write(f"Time: {timings}.")
