@@ -97,9 +97,7 @@ def test_only_accepted_vouches_between_visible_members_link():
 def test_no_path_to_a_hidden_member():
     you, target = people(2)
     VouchFactory(voucher=you, vouchee=target)
-    Member.objects.filter(pk=target.pk).update(
-        suspended_until=days_ago(-1)
-    )
+    Member.objects.filter(pk=target.pk).update(suspended_until=days_ago(-1))
     assert selectors.trust_path(viewer=you, target=target) is None
 
 
