@@ -88,6 +88,9 @@ def test_pages_read_entirely_in_chinese(chinese_client):
     jon = VouchedMemberFactory(display_name="乔")
     VouchFactory(voucher=jon, vouchee=mei, statement=CHINESE_STATEMENT)
     VouchFactory(voucher=mei, vouchee=jon, statement=CHINESE_STATEMENT, status="pending")
+    lin = VouchedMemberFactory(display_name="琳")
+    VouchFactory(voucher=lin, vouchee=mei, statement=CHINESE_STATEMENT)
+    VouchFactory(voucher=lin, vouchee=jon, statement=CHINESE_STATEMENT)
     VouchFactory(
         voucher=VouchedMemberFactory(display_name="林"),
         vouchee=mei,

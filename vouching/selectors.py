@@ -214,6 +214,14 @@ class TrustPathView:
         """The people in the middle: those who could introduce the two ends."""
         return self.members[1:-1]
 
+    @property
+    def legs(self) -> tuple[tuple[PathStep, Member, bool], ...]:
+        """Each hop with the person it leads to, and whether the vouch points that way."""
+        return tuple(
+            (step, self.members[i + 1], step.voucher.pk == self.members[i].pk)
+            for i, step in enumerate(self.steps)
+        )
+
 
 def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPathView | None]:
     """How the viewer is connected to each target (member id → path, or None beyond

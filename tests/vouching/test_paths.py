@@ -162,3 +162,15 @@ def test_lengths_agree_with_networkx_on_a_random_graph():
             for step, (x, y) in zip(path.steps, pairs, strict=True):
                 assert {step.voucher.pk, step.vouchee.pk} == {x.pk, y.pk}
                 assert graph.has_edge(x.pk, y.pk)
+
+
+def test_member_page_shows_how_you_are_connected(client_for):
+    you, mei, lena = people(3)
+    VouchFactory(voucher=you, vouchee=mei, relationship="family", strength=3)
+    VouchFactory(voucher=lena, vouchee=mei, relationship="colleague", strength=1)
+    text = client_for(you).get(lena.get_absolute_url()).text
+    assert "How you are connected" in text
+    assert text.index(mei.display_name) < text.index("vouched for by")
+    assert "Family" in text and "I know them" in text
+    stranger = MemberFactory()
+    assert "How you are connected" not in client_for(you).get(stranger.get_absolute_url()).text

@@ -344,3 +344,25 @@ def test_sweeper_leaves_a_clean_state_and_a_live_run_alone():
     tasks.sweep()
     assert queue_size() == 1
     queue_purge()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_a_thousand_changes_asks_for_a_handful_of_runs(settings):
+    """At the real delay, runs are asked for at most once per delay, not once per change."""
+    import time
+
+    queue_purge()
+    members = MemberFactory.create_batch(40)
+    pairs = [(a, b) for a in members for b in members if a != b][:1000]
+    started = time.monotonic()
+    for voucher, vouchee in pairs:
+        with transaction.atomic():
+            VouchFactory(voucher=voucher, vouchee=vouchee)
+            services.trust_graph_changed()
+    elapsed = time.monotonic() - started
+    delay = settings.TRUST_RECALC_DELAY.total_seconds()
+    asked = queue_size()
+    assert 1 <= asked <= elapsed / delay + 2
+    assert asked <= 50, f"{asked} runs asked for 1,000 changes in {elapsed:.1f} s"
+    assert TrustState.load().generation >= 1000
+    queue_purge()

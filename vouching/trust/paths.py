@@ -2,7 +2,8 @@
 
 A request never loads the whole graph. A breadth-first search runs from both ends at
 once over the indexed table of accepted vouches, always widening the smaller side, until
-the two meet or four hops are used. Each member's links are cached under the current
+the two meet or four hops are used; networkx then picks the path on the small graph of
+links the search explored. Each member's links are cached under the current
 graph generation, so a change to the vouch graph makes every cached neighbourhood stale at
 once and nothing needs invalidating by hand.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import networkx as nx
 from django.core.cache import cache
 from django.db.models import Q
 
@@ -114,15 +116,14 @@ def member_links(member_ids: Iterable[int], generation: int) -> dict[int, list[L
 
 
 class _Side:
-    """One end of the bidirectional search: distances and the links that reached them."""
+    """One end of the bidirectional search: how far each member reached is from it."""
 
     def __init__(self, start: int):
         self.distance = {start: 0}
-        self.parents: dict[int, list[tuple[int, Link]]] = {start: []}
         self.frontier = [start]
         self.depth = 0
 
-    def expand(self, generation: int, hidden: frozenset[int]) -> None:
+    def expand(self, generation: int, hidden: frozenset[int], explored: nx.Graph) -> None:
         links = member_links(self.frontier, generation)
         self.depth += 1
         reached: list[int] = []
@@ -131,31 +132,51 @@ class _Side:
                 other = link.other
                 if other in hidden:
                     continue
-                seen = self.distance.get(other)
-                if seen is None:
+                voucher, vouchee = (member, other) if link.outgoing else (other, member)
+                known = explored.get_edge_data(member, other)
+                if known is None or link.strength > known["strength"]:
+                    explored.add_edge(
+                        member,
+                        other,
+                        strength=link.strength,
+                        vouch_id=link.vouch_id,
+                        voucher=voucher,
+                        vouchee=vouchee,
+                    )
+                if other not in self.distance:
                     self.distance[other] = self.depth
-                    self.parents[other] = [(member, link)]
                     reached.append(other)
-                elif seen == self.depth:
-                    self.parents[other].append((member, link))
         self.frontier = reached
 
-    def best_routes(self) -> dict[int, tuple[tuple[int, int], list[tuple[int, Link]]]]:
-        """For every member reached: (weakest, total) strength of its strongest route
-        from the start, and that route as (member, link) steps from the start outward."""
-        routes: dict[int, tuple[tuple[int, int], list[tuple[int, Link]]]] = {}
-        for member in sorted(self.distance, key=self.distance.__getitem__):
-            if not self.parents[member]:
-                routes[member] = ((MAX_HOPS + 9, 0), [])
-                continue
-            candidates = []
-            for parent, link in self.parents[member]:
-                (weakest, total), steps = routes[parent]
-                quality = (min(weakest, link.strength), total + link.strength)
-                candidates.append((quality, -link.vouch_id, steps + [(parent, link)]))
-            quality, _tiebreak, steps = max(candidates, key=lambda c: (c[0], c[1]))
-            routes[member] = (quality, steps)
-        return routes
+
+def strongest_shortest_path(graph: nx.Graph, source: int, target: int) -> list[int] | None:
+    """Among the shortest paths in ``graph``, the one whose weakest link is strongest, then
+    the one with the greatest total strength."""
+    try:
+        length = nx.shortest_path_length(graph, source, target)
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        return None
+    from_source = nx.single_source_shortest_path_length(graph, source, cutoff=length)
+    from_target = nx.single_source_shortest_path_length(graph, target, cutoff=length)
+    # The shortest paths form a layered DAG from source to target.
+    layered = nx.DiGraph()
+    for u, v, strength in graph.edges(data="strength"):
+        for a, b in ((u, v), (v, u)):
+            if a in from_source and b in from_target:
+                if from_source[a] + 1 + from_target[b] == length:
+                    layered.add_edge(a, b, strength=strength)
+    for weakest in (3, 2, 1):
+        strong = nx.DiGraph(
+            (a, b, data) for a, b, data in layered.edges(data=True) if data["strength"] >= weakest
+        )
+        if source not in strong or target not in strong or not nx.has_path(strong, source, target):
+            continue
+        on_paths = (nx.descendants(strong, source) & nx.ancestors(strong, target)) | {
+            source,
+            target,
+        }
+        return nx.dag_longest_path(strong.subgraph(on_paths), weight="strength")
+    return None
 
 
 def _search(viewer_id: int, target_id: int, generation: int) -> TrustPath | None:
@@ -165,59 +186,41 @@ def _search(viewer_id: int, target_id: int, generation: int) -> TrustPath | None
     if viewer_id == target_id:
         return TrustPath(member_ids=(viewer_id,), hops=())
     ahead, behind = _Side(viewer_id), _Side(target_id)
-    meeting: list[int] = []
+    explored = nx.Graph()
+    met = False
     while ahead.depth + behind.depth < MAX_HOPS:
         side = ahead if len(ahead.frontier) <= len(behind.frontier) else behind
         if not side.frontier:
             return None
-        side.expand(generation, hidden)
+        side.expand(generation, hidden, explored)
         other = behind if side is ahead else ahead
-        meeting = [m for m in side.frontier if m in other.distance]
-        if meeting:
+        if any(m in other.distance for m in side.frontier):
+            met = True
             break
-    if not meeting:
+    if not met:
         return None
-    shortest = min(ahead.distance[m] + behind.distance[m] for m in meeting)
-    meeting = [m for m in meeting if ahead.distance[m] + behind.distance[m] == shortest]
-    forward, backward = ahead.best_routes(), behind.best_routes()
-
-    def combined(m):
-        (w1, t1), _ = forward[m]
-        (w2, t2), _ = backward[m]
-        return (min(w1, w2), t1 + t2, -m)
-
-    middle = max(meeting, key=combined)
-    first_half = forward[middle][1]
-    second_half = backward[middle][1]
-    member_ids = [viewer_id]
-    hops: list[tuple[int, int, Link]] = []
-    for parent, link in first_half:
-        member_ids.append(link.other)
-        hops.append((parent, link.other, link))
-    for parent, link in reversed(second_half):
-        # Walking back from the target's side: the hop goes from link.other to parent.
-        member_ids.append(parent)
-        hops.append((link.other, parent, link))
+    members = strongest_shortest_path(explored, viewer_id, target_id)
+    if members is None or len(members) - 1 > MAX_HOPS:
+        return None
+    edges = [explored.edges[a, b] for a, b in zip(members, members[1:], strict=False)]
     relationships = dict(
-        Vouch.objects.filter(pk__in=[link.vouch_id for _a, _b, link in hops]).values_list(
+        Vouch.objects.filter(pk__in=[e["vouch_id"] for e in edges]).values_list(
             "pk", "relationship"
         )
     )
-    path_hops = []
-    for a, b, link in hops:
-        # ``link`` is seen from the member it was loaded for; put voucher and vouchee right.
-        owner, other = (a, b) if link.other == b else (b, a)
-        voucher, vouchee = (owner, other) if link.outgoing else (other, owner)
-        path_hops.append(
+    return TrustPath(
+        member_ids=tuple(members),
+        hops=tuple(
             Hop(
-                voucher_id=voucher,
-                vouchee_id=vouchee,
-                strength=link.strength,
-                relationship=relationships.get(link.vouch_id, ""),
-                vouch_id=link.vouch_id,
+                voucher_id=e["voucher"],
+                vouchee_id=e["vouchee"],
+                strength=e["strength"],
+                relationship=relationships.get(e["vouch_id"], ""),
+                vouch_id=e["vouch_id"],
             )
-        )
-    return TrustPath(member_ids=tuple(member_ids), hops=tuple(path_hops))
+            for e in edges
+        ),
+    )
 
 
 def find_trust_path(viewer_id: int, target_id: int, generation: int | None = None):
