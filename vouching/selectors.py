@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from .models import (
+    Block,
     Invitation,
     Member,
     PledgeForfeit,
@@ -90,24 +91,38 @@ def member_by_email(email: str) -> Member | None:
     return Member.objects.filter(email=email.strip().lower()).first()
 
 
+def blocked_ids(*, member: Member) -> frozenset[int]:
+    """Everyone the member blocked or was blocked by: they never see each other."""
+    rows = Block.objects.involving(member).values_list("blocker_id", "blocked_id")
+    return frozenset(blocked if blocker == member.pk else blocker for blocker, blocked in rows)
+
+
+def is_blocked(a: Member, b: Member) -> bool:
+    return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
+
+
 def member_visible(*, viewer: Member, public_id) -> Member:
     """A member page the viewer may open, or 404."""
     if not viewer.is_authenticated or not viewer.is_active:
         raise Http404
     member = Member.objects.visible().select_related("trust").filter(public_id=public_id).first()
-    if member is None:
+    if member is None or (member.pk != viewer.pk and is_blocked(viewer, member)):
         raise Http404
     return member
 
 
-def vouches_received(*, member: Member) -> QuerySet[Vouch]:
-    """Accepted vouches a member received: what shows on their page."""
-    return (
+def vouches_received(*, member: Member, viewer: Member | None = None) -> QuerySet[Vouch]:
+    """Accepted vouches a member received: what shows on their page (to ``viewer``,
+    without the vouches of anyone blocked either way)."""
+    vouches = (
         Vouch.objects.accepted()
         .received_by(member)
         .filter(voucher__in=Member.objects.visible())
         .select_related("voucher")
     )
+    if viewer is not None:
+        vouches = vouches.exclude(voucher_id__in=blocked_ids(member=viewer))
+    return vouches
 
 
 def vouches_awaiting(*, member: Member) -> QuerySet[Vouch]:
@@ -227,7 +242,11 @@ def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPath
     """How the viewer is connected to each target (member id → path, or None beyond
     four hops). Resolves every member on every path in one query."""
     generation = paths.current_generation()
-    found = {t.pk: paths.find_trust_path(viewer.pk, t.pk, generation) for t in targets}
+    avoid = blocked_ids(member=viewer)
+    found = {
+        t.pk: None if t.pk in avoid else paths.find_trust_path(viewer.pk, t.pk, generation, avoid)
+        for t in targets
+    }
     ids = {m for path in found.values() if path for m in path.member_ids}
     members = Member.objects.in_bulk(ids)
     views: dict[int, TrustPathView | None] = {}

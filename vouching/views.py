@@ -105,7 +105,7 @@ def member_detail(request, public_id):
         {
             "member": member,
             "is_self": is_self,
-            "vouches": selectors.vouches_received(member=member),
+            "vouches": selectors.vouches_received(member=member, viewer=request.user),
             "path": None if is_self else selectors.trust_path(viewer=request.user, target=member),
             "my_vouch": existing,
             "can_vouch": not is_self

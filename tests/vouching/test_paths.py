@@ -136,7 +136,8 @@ def test_batch_resolves_members_in_one_query(django_assert_max_num_queries):
     for t in targets:
         VouchFactory(voucher=you, vouchee=t)
     selectors.trust_paths(viewer=you, targets=targets)  # warm the searches
-    with django_assert_max_num_queries(2):
+    # The graph generation, the viewer's blocks, and the members on the paths.
+    with django_assert_max_num_queries(3):
         found = selectors.trust_paths(viewer=you, targets=targets)
     assert all(found[t.pk].length == 1 for t in targets)
 
@@ -174,3 +175,17 @@ def test_member_page_shows_how_you_are_connected(client_for):
     assert "Family" in text and "I know them" in text
     stranger = MemberFactory()
     assert "How you are connected" not in client_for(you).get(stranger.get_absolute_url()).text
+
+
+def test_paths_never_pass_through_or_reach_a_blocked_member():
+    you, blocker, other_way, target = people(4)
+    VouchFactory(voucher=you, vouchee=blocker)
+    VouchFactory(voucher=blocker, vouchee=target)
+    assert selectors.trust_path(viewer=you, target=target).between == (blocker,)
+    services.member_block(member=blocker, other=you)
+    assert selectors.trust_path(viewer=you, target=target) is None
+    assert selectors.trust_path(viewer=you, target=blocker) is None
+    VouchFactory(voucher=you, vouchee=other_way)
+    VouchFactory(voucher=other_way, vouchee=target)
+    services.trust_graph_changed()
+    assert selectors.trust_path(viewer=you, target=target).between == (other_way,)

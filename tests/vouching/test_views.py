@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -413,3 +414,26 @@ def test_founder_page_has_founder_badge(client_for):
     founder = FounderFactory()
     text = client_for(founder).get(founder.get_absolute_url()).text
     assert "Founder" in text and "Change your name or photo" in text
+
+
+def test_blocks_hold_on_member_pages_both_ways(member, client_for):
+    from vouching import services
+
+    other = VouchedMemberFactory(display_name="Blocked Person")
+    VouchFactory(voucher=other, vouchee=member)
+    services.member_block(member=member, other=other)
+    assert client_for(member).get(other.get_absolute_url()).status_code == 404
+    assert client_for(other).get(member.get_absolute_url()).status_code == 404
+    # A third member still sees both, and the vouch.
+    third = VouchedMemberFactory()
+    assert "Blocked Person" in client_for(third).get(member.get_absolute_url()).text
+    # The blocked voucher's vouch does not show to the one who blocked.
+    assert "Blocked Person" not in client_for(member).get(member.get_absolute_url()).text
+    with pytest.raises(ValidationError, match="cannot receive vouches"):
+        services.vouch_create(
+            voucher=member,
+            vouchee=other,
+            fields=services.VouchFields("friend", "1to3", 2, "x" * 50),
+        )
+    with pytest.raises(ValidationError, match="cannot block yourself"):
+        services.member_block(member=member, other=member)

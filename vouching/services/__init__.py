@@ -16,7 +16,9 @@ from .invitations import (
 )
 from .members import (
     founder_create,
+    member_block,
     member_set_language,
+    member_unblock,
     member_update,
     password_set_link,
     placeholder_claim,
@@ -57,7 +59,9 @@ __all__ = [
     "invitation_send_email",
     "invitation_withdraw",
     "member_ban",
+    "member_block",
     "member_join",
+    "member_unblock",
     "member_set_language",
     "member_update",
     "password_set_link",

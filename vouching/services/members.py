@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..models import Member
+from ..models import Block, Member
 from .trust import trust_graph_changed
 
 
@@ -106,3 +106,16 @@ def placeholder_claim(*, member: Member, email: str, language: str | None = None
         body = render_to_string("vouching/email/claim_message.txt", context)
     send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [email])
     return link
+
+
+@transaction.atomic
+def member_block(*, member: Member, other: Member) -> Block:
+    """``member`` blocks ``other``: neither sees the other anywhere from now on."""
+    if member.pk == other.pk:
+        raise ValidationError(_("You cannot block yourself."), code="self")
+    block, _created = Block.objects.get_or_create(blocker=member, blocked=other)
+    return block
+
+
+def member_unblock(*, member: Member, other: Member) -> None:
+    Block.objects.filter(blocker=member, blocked=other).delete()

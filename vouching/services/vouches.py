@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Member, Vouch
+from ..selectors import is_blocked
 from .rules import DECLINED_VOUCH_COOLDOWN_DAYS, VouchFields, _check_may_vouch, _lock_voucher
 from .trust import trust_graph_changed
 
@@ -20,7 +21,7 @@ def vouch_create(*, voucher: Member, vouchee: Member, fields: VouchFields) -> Vo
     voucher = _lock_voucher(voucher)
     if voucher.pk == vouchee.pk:
         raise ValidationError(_("You cannot vouch for yourself."), code="self")
-    if not Member.objects.visible().filter(pk=vouchee.pk).exists():
+    if not Member.objects.visible().filter(pk=vouchee.pk).exists() or is_blocked(voucher, vouchee):
         raise ValidationError(_("This member cannot receive vouches."), code="vouchee")
     _check_may_vouch(voucher)
     existing = Vouch.objects.active().given_by(voucher).received_by(vouchee).first()

@@ -14,6 +14,7 @@ points; a hop records who vouched for whom.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -179,8 +180,10 @@ def strongest_shortest_path(graph: nx.Graph, source: int, target: int) -> list[i
     return None
 
 
-def _search(viewer_id: int, target_id: int, generation: int) -> TrustPath | None:
-    hidden = _hidden_members(generation)
+def _search(
+    viewer_id: int, target_id: int, generation: int, avoid: frozenset[int] = frozenset()
+) -> TrustPath | None:
+    hidden = _hidden_members(generation) | avoid
     if viewer_id in hidden or target_id in hidden:
         return None
     if viewer_id == target_id:
@@ -223,14 +226,24 @@ def _search(viewer_id: int, target_id: int, generation: int) -> TrustPath | None
     )
 
 
-def find_trust_path(viewer_id: int, target_id: int, generation: int | None = None):
-    """The strongest shortest path of at most four hops, or None; cached per generation."""
+def find_trust_path(
+    viewer_id: int,
+    target_id: int,
+    generation: int | None = None,
+    avoid: frozenset[int] = frozenset(),
+):
+    """The strongest shortest path of at most four hops, or None; cached per generation.
+
+    ``avoid``: members the path may not pass through (those the viewer blocked or who
+    blocked the viewer).
+    """
     if generation is None:
         generation = current_generation()
-    key = f"trust:path:{generation}:{viewer_id}:{target_id}"
+    avoiding = hashlib.blake2b(repr(sorted(avoid)).encode(), digest_size=8).hexdigest()
+    key = f"trust:path:{generation}:{viewer_id}:{target_id}:{avoiding}"
     cached = cache.get(key, _MISSING)
     if cached is not _MISSING:
         return cached
-    path = _search(viewer_id, target_id, generation)
+    path = _search(viewer_id, target_id, generation, avoid)
     cache.set(key, path, CACHE_SECONDS)
     return path
