@@ -249,6 +249,12 @@ def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPath
     }
     ids = {m for path in found.values() if path for m in path.member_ids}
     members = Member.objects.in_bulk(ids)
+    vouch_ids = {hop.vouch_id for path in found.values() if path for hop in path.hops}
+    relationships = (
+        dict(Vouch.objects.filter(pk__in=vouch_ids).values_list("pk", "relationship"))
+        if vouch_ids
+        else {}
+    )
     views: dict[int, TrustPathView | None] = {}
     for target_id, path in found.items():
         if path is None or any(m not in members for m in path.member_ids):
@@ -261,7 +267,7 @@ def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPath
                     voucher=members[hop.voucher_id],
                     vouchee=members[hop.vouchee_id],
                     strength=hop.strength,
-                    relationship=hop.relationship,
+                    relationship=relationships.get(hop.vouch_id, ""),
                 )
                 for hop in path.hops
             ),

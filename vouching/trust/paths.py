@@ -45,7 +45,6 @@ class Hop:
     voucher_id: int
     vouchee_id: int
     strength: int
-    relationship: str
     vouch_id: int
 
 
@@ -62,6 +61,10 @@ class TrustPath:
 def current_generation() -> int:
     generation = TrustState.objects.values_list("generation", flat=True).first()
     return generation or 0
+
+
+def _avoid_key(avoid: frozenset[int]) -> str:
+    return hashlib.blake2b(repr(sorted(avoid)).encode(), digest_size=8).hexdigest()
 
 
 def _hidden_members(generation: int) -> frozenset[int]:
@@ -206,11 +209,6 @@ def _search(
     if members is None or len(members) - 1 > MAX_HOPS:
         return None
     edges = [explored.edges[a, b] for a, b in zip(members, members[1:], strict=False)]
-    relationships = dict(
-        Vouch.objects.filter(pk__in=[e["vouch_id"] for e in edges]).values_list(
-            "pk", "relationship"
-        )
-    )
     return TrustPath(
         member_ids=tuple(members),
         hops=tuple(
@@ -218,7 +216,6 @@ def _search(
                 voucher_id=e["voucher"],
                 vouchee_id=e["vouchee"],
                 strength=e["strength"],
-                relationship=relationships.get(e["vouch_id"], ""),
                 vouch_id=e["vouch_id"],
             )
             for e in edges
@@ -239,11 +236,37 @@ def find_trust_path(
     """
     if generation is None:
         generation = current_generation()
-    avoiding = hashlib.blake2b(repr(sorted(avoid)).encode(), digest_size=8).hexdigest()
-    key = f"trust:path:{generation}:{viewer_id}:{target_id}:{avoiding}"
+    key = f"trust:path:{generation}:{viewer_id}:{target_id}:{_avoid_key(avoid)}"
     cached = cache.get(key, _MISSING)
     if cached is not _MISSING:
         return cached
     path = _search(viewer_id, target_id, generation, avoid)
     cache.set(key, path, CACHE_SECONDS)
     return path
+
+
+def neighbourhood(
+    member_id: int, generation: int, depth: int = 3, avoid: frozenset[int] = frozenset()
+) -> dict[int, int]:
+    """Everyone within ``depth`` links of a member, with their distance (the member: 0).
+
+    Cached per generation: browsing asks it once and then orders every profile by it.
+    """
+    key = f"trust:ball:{generation}:{member_id}:{depth}:{_avoid_key(avoid)}"
+    ball = cache.get(key)
+    if ball is not None:
+        return ball
+    hidden = _hidden_members(generation) | avoid
+    ball = {member_id: 0}
+    frontier = [member_id]
+    for distance in range(1, depth + 1):
+        links = member_links(frontier, generation)
+        reached = []
+        for member in frontier:
+            for link in links.get(member, ()):
+                if link.other not in ball and link.other not in hidden:
+                    ball[link.other] = distance
+                    reached.append(link.other)
+        frontier = reached
+    cache.set(key, ball, CACHE_SECONDS)
+    return ball
