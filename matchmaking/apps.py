@@ -6,3 +6,6 @@ class MatchmakingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "matchmaking"
     verbose_name = _("Matchmaking")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

@@ -100,7 +100,9 @@ class Profile(models.Model):
     )
     city = models.CharField(_("city"), max_length=80)
     city_key = models.CharField(max_length=80, editable=False, db_index=True)
-    bio = models.TextField(_("about you"), blank=True, validators=[MaxLengthValidator(BIO_MAX_LENGTH)])
+    bio = models.TextField(
+        _("about you"), blank=True, validators=[MaxLengthValidator(BIO_MAX_LENGTH)]
+    )
     reach = models.CharField(
         _("who can see your profile"),
         max_length=8,
@@ -121,7 +123,9 @@ class Profile(models.Model):
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
         constraints = [
-            models.CheckConstraint(condition=Q(age_min__lte=F("age_max")), name="profile_age_range"),
+            models.CheckConstraint(
+                condition=Q(age_min__lte=F("age_max")), name="profile_age_range"
+            ),
             models.CheckConstraint(
                 condition=Q(age_min__gte=ADULT_AGE) & Q(age_max__lte=OLDEST_AGE),
                 name="profile_age_bounds",
@@ -139,6 +143,11 @@ class Profile(models.Model):
     def __str__(self):
         return str(self.member)
 
+    def save(self, *args, **kwargs):
+        self.city = " ".join(self.city.split())
+        self.city_key = city_key(self.city)
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.age_min and self.age_max and self.age_min > self.age_max:
             raise ValidationError(
@@ -149,11 +158,6 @@ class Profile(models.Model):
                 {"seeks_woman": _("Choose at least one kind of person you want to meet.")},
                 code="seeking",
             )
-
-    def save(self, *args, **kwargs):
-        self.city = " ".join(self.city.split())
-        self.city_key = city_key(self.city)
-        super().save(*args, **kwargs)
 
     @property
     def age(self) -> int:
@@ -229,6 +233,9 @@ class PhotoConfirmation(models.Model):
             models.UniqueConstraint(fields=["photo", "voucher"], name="photo_confirmed_once")
         ]
 
+    def __str__(self):
+        return f"{self.voucher_id} confirms photo {self.photo_id}"
+
 
 class Reaction(models.Model):
     """Interest in or a pass on a profile. Interest stays private until it is mutual."""
@@ -252,6 +259,9 @@ class Reaction(models.Model):
             models.CheckConstraint(condition=~Q(actor=F("target")), name="reaction_not_self"),
         ]
         indexes = [models.Index(fields=["actor", "created_at"], name="reaction_actor_day")]
+
+    def __str__(self):
+        return f"{self.actor_id} {self.kind} {self.target_id}"
 
 
 class MatchQuerySet(models.QuerySet):

@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "matchmaking.context_processors.navigation",
             ],
         },
     },
@@ -222,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vouching.sweep",
         "schedule": timedelta(seconds=env.int("PLEDGE_SWEEP_SECONDS", default=30)),
     },
+    "matchmaking-sweep": {
+        "task": "matchmaking.sweep",
+        "schedule": timedelta(seconds=env.int("PLEDGE_SWEEP_SECONDS", default=30)),
+    },
     "trust-nightly": {
         "task": "vouching.recalculate_trust",
         "schedule": crontab(hour=3, minute=30),
@@ -241,6 +246,12 @@ VOUCH_QUOTA_WINDOW = timedelta(days=7)
 INVITATION_TTL = timedelta(days=14)
 # Wait before a recalculation so that a burst of vouch changes makes one run.
 TRUST_RECALC_DELAY = timedelta(seconds=env.float("PLEDGE_TRUST_RECALC_DELAY", default=1.0))
+
+# Daily limits (last 24 hours), counted in the database: enough for anyone meeting
+# people in earnest, too few to spam.
+INTEREST_DAILY_QUOTA = env.int("INTEREST_DAILY_QUOTA", default=50)
+INTRODUCTION_DAILY_QUOTA = env.int("INTRODUCTION_DAILY_QUOTA", default=5)
+MESSAGE_DAILY_QUOTA = env.int("MESSAGE_DAILY_QUOTA", default=200)
 
 # LOGGING ------------------------------------------------------------------------------
 LOGGING = {

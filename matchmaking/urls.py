@@ -8,4 +8,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("vouching.urls")),
+    path("", include("matchmaking.dating_urls")),
 ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
@@ -41,6 +42,14 @@ def queue_purge(queue: str = TEST_QUEUE) -> None:
 def _fast_password_hasher(settings):
     # Real hashing costs a third of a second per member; tests make thousands.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rolled-back tests reuse ids and graph generations: cached links would be stale.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

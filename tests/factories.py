@@ -73,5 +73,34 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     sent_at = None
 
 
+def born_years_ago(years: float):
+    return timezone.localdate() - timedelta(days=int(years * 365.25) + 1)
+
+
 def days_ago(days: float):
     return timezone.now() - timedelta(days=days)
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    """A dating profile of a vouched member: a woman of 30 in Shanghai looking for men."""
+
+    class Meta:
+        model = "matchmaking.Profile"
+
+    member = factory.SubFactory(VouchedMemberFactory)
+    birth_date = factory.LazyFunction(lambda: born_years_ago(30))
+    gender = "woman"
+    seeks_man = True
+    age_min = 18
+    age_max = 99
+    city = "Shanghai"
+    reach = "all"
+    bio = "I like long walks by the Huangpu and dumplings at midnight."
+
+
+def man(**kwargs):
+    return ProfileFactory(**{"gender": "man", "seeks_man": False, "seeks_woman": True, **kwargs})
+
+
+def woman(**kwargs):
+    return ProfileFactory(**kwargs)

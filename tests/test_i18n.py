@@ -146,3 +146,42 @@ def test_language_switch_in_footer(client):
     assert "像人们自古以来信任陌生人那样" in client.get(reverse("home")).text
     client.post(reverse("vouching:language"), {"language": "en", "next": "/"})
     assert "Meet people the way" in client.get(reverse("home")).text
+
+
+@pytest.mark.django_db
+def test_dating_pages_read_entirely_in_chinese(chinese_client):
+    from matchmaking import services
+    from tests.factories import man, woman
+
+    mei = VouchedMemberFactory(display_name="梅")
+    lena = woman(member__display_name="琳", bio="喜欢爬山和火锅。", city="杭州")
+    jon = man(member__display_name="乔", bio="会做饭。", city="杭州")
+    VouchFactory(voucher=mei, vouchee=lena.member, statement=CHINESE_STATEMENT)
+    VouchFactory(voucher=mei, vouchee=jon.member, statement=CHINESE_STATEMENT)
+    other = woman(member__display_name="玉", bio="读书。", city="杭州")
+    VouchFactory(voucher=mei, vouchee=other.member, statement=CHINESE_STATEMENT)
+    services.introduction_request(requester=jon.member, target=other.member, intermediary=mei)
+    services.reaction_interest(actor=jon.member, target=lena.member)
+    match = services.reaction_interest(actor=lena.member, target=jon.member)
+    services.message_send(match=match, sender=jon.member, body="你好！")
+    him = chinese_client(jon.member)
+    pages = {
+        "browse": reverse("matchmaking:browse"),
+        "profile": reverse("matchmaking:person", args=[other.member.public_id]),
+        "own profile form": reverse("matchmaking:profile"),
+        "matches": reverse("matchmaking:matches"),
+        "conversation": reverse("matchmaking:match", args=[match.pk]),
+        "introductions": reverse("matchmaking:introductions"),
+        "offer": reverse("matchmaking:introduction_offer"),
+        "ask": reverse("matchmaking:introduction_ask", args=[other.member.public_id]),
+        "report": reverse("matchmaking:report_profile", args=[other.member.public_id]),
+        "notifications": reverse("matchmaking:notifications"),
+        "circle": reverse("matchmaking:circle"),
+        "home": reverse("home"),
+    }
+    for name, url in pages.items():
+        response = him.get(url)
+        assert response.status_code == 200, name
+        assert english_left(response.text) == [], name
+    friend = chinese_client(mei)
+    assert english_left(friend.get(reverse("matchmaking:introductions")).text) == []

@@ -243,6 +243,7 @@ def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPath
     four hops). Resolves every member on every path in one query."""
     generation = paths.current_generation()
     avoid = blocked_ids(member=viewer)
+    paths.prefetch_links([t.pk for t in targets], generation)
     found = {
         t.pk: None if t.pk in avoid else paths.find_trust_path(viewer.pk, t.pk, generation, avoid)
         for t in targets

@@ -1,7 +1,28 @@
 """What the vouching app tells the rest of the site."""
 
+import logging
+
 from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
 
 # Sent after a recalculation commits, with ``member_ids`` whose standing flipped between
 # vouched and not vouched, and the ``generation`` it was computed from.
 standing_changed = Signal()
+
+# Sent after commit with ``vouch`` when a member writes a vouch for an existing member
+# (waiting for them to accept it), and when the vouchee accepts one.
+vouch_created = Signal()
+vouch_accepted = Signal()
+
+
+def send_after_commit(signal: Signal, **kwargs) -> None:
+    """Send ``signal`` once the current transaction commits; receivers' errors are logged."""
+    from django.db import transaction
+
+    def send():
+        for receiver, response in signal.send_robust(sender=None, **kwargs):
+            if isinstance(response, Exception):
+                logger.error("Receiver %r of %r failed: %r", receiver, signal, response)
+
+    transaction.on_commit(send, robust=True)

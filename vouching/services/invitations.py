@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import selectors, tasks
+from .. import selectors, signals, tasks
 from ..models import Invitation, Member, Vouch
 from ..selectors import InvitationUnusable
 from .rules import VouchFields, _check_may_vouch, _lock_voucher
@@ -150,6 +150,8 @@ def _invitation_to_vouch(invitation: Invitation, member: Member, *, status: str,
     invitation.responded_at = now
     invitation.member = member
     invitation.save(update_fields=["status", "responded_at", "member"])
+    if vouch.status == Vouch.Status.PENDING:
+        signals.send_after_commit(signals.vouch_created, vouch=vouch)
     return vouch
 
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import signals
 from ..models import Member, Vouch
 from ..selectors import is_blocked
 from .rules import DECLINED_VOUCH_COOLDOWN_DAYS, VouchFields, _check_may_vouch, _lock_voucher
@@ -55,6 +56,7 @@ def vouch_create(*, voucher: Member, vouchee: Member, fields: VouchFields) -> Vo
             _("You already vouch for %(name)s.") % {"name": vouchee.display_name},
             code="duplicate",
         ) from None
+    signals.send_after_commit(signals.vouch_created, vouch=vouch)
     return vouch
 
 
@@ -89,6 +91,7 @@ def _vouchee_answers(vouch: Vouch, member: Member, answer: str) -> Vouch:
     vouch.save(update_fields=["status", "responded_at"])
     if accepting:
         trust_graph_changed()
+        signals.send_after_commit(signals.vouch_accepted, vouch=vouch)
     return vouch
 
 

@@ -119,6 +119,19 @@ def member_links(member_ids: Iterable[int], generation: int) -> dict[int, list[L
     return links
 
 
+# Above this many neighbours, warming their links costs more than the searches save.
+PREFETCH_LIMIT = 2_000
+
+
+def prefetch_links(member_ids: list[int], generation: int) -> None:
+    """Warm the cache with the links of several search targets and of their neighbours,
+    in a few queries, before searching paths to all of them one by one."""
+    links = member_links(member_ids, generation)
+    neighbours = {link.other for found in links.values() for link in found}
+    if len(neighbours) <= PREFETCH_LIMIT:
+        member_links(sorted(neighbours), generation)
+
+
 class _Side:
     """One end of the bidirectional search: how far each member reached is from it."""
 

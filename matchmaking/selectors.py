@@ -1,0 +1,386 @@
+"""What a member may see of the dating side, and the lists they browse.
+
+Every lookup that takes an id from a request goes through a function here that scopes it
+to the viewer and raises 404 otherwise: an id belonging to someone else is the same as an
+id that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from vouching import selectors as vouching
+from vouching.models import Member, Vouch
+from vouching.trust import paths as trust_paths
+
+from .models import (
+    Gender,
+    Introduction,
+    Match,
+    Message,
+    Notification,
+    Photo,
+    PhotoConfirmation,
+    Profile,
+    Reach,
+    Reaction,
+)
+
+PAGE_SIZE = 12
+# Browsing orders by closeness up to three links; farther profiles come after, by score.
+CLOSENESS_DEPTH = 3
+FAR = CLOSENESS_DEPTH + 1
+
+
+def born_between(age_min: int, age_max: int, today: date) -> tuple[date, date]:
+    """Birth dates of people aged ``age_min``..``age_max`` today (inclusive)."""
+    latest = _years_before(today, age_min)
+    earliest = _years_before(today, age_max + 1) + timedelta(days=1)
+    return earliest, latest
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def own_profile(member: Member) -> Profile | None:
+    return Profile.objects.filter(member=member).prefetch_related("prompts", "photos").first()
+
+
+def compatible(viewer: Profile, other: Profile) -> bool:
+    """Both want to meet someone like the other, of the other's age."""
+    return (
+        other.gender in viewer.seeking
+        and viewer.gender in other.seeking
+        and viewer.age_min <= other.age <= viewer.age_max
+        and other.age_min <= viewer.age <= other.age_max
+    )
+
+
+def _connected(viewer: Member, member: Member) -> bool:
+    """A match, or an introduction, between them: they may see each other's profile."""
+    if Match.objects.active().between(viewer, member).exists():
+        return True
+    live = [*Introduction.OPEN_STATUSES, Introduction.Status.ACCEPTED]
+    return (
+        Introduction.objects.filter(
+            Q(person_a=viewer, person_b=member) | Q(person_a=member, person_b=viewer)
+        )
+        .filter(status__in=live)
+        .exists()
+        or Introduction.objects.filter(intermediary=viewer)
+        .filter(Q(person_a=member) | Q(person_b=member))
+        .filter(status__in=Introduction.OPEN_STATUSES)
+        .exists()
+    )
+
+
+def distance(viewer: Member, member: Member) -> int | None:
+    """Links between them in the trust graph (at most four), or None."""
+    path = trust_paths.find_trust_path(
+        viewer.pk, member.pk, avoid=vouching.blocked_ids(member=viewer)
+    )
+    return path.length if path else None
+
+
+def may_see_profile(viewer: Member, profile: Profile) -> bool:
+    """The privacy rule, in one place: who may see a dating profile."""
+    member = profile.member
+    if viewer.pk == member.pk:
+        return True
+    if vouching.is_blocked(viewer, member) or not member.in_good_standing:
+        return False
+    if _connected(viewer, member):
+        return True
+    if not profile.is_shown or not viewer.in_good_standing:
+        return False
+    hops = distance(viewer, member)
+    if hops == 1 and profile.hide_from_connections:
+        return False
+    vouched_for_them = Vouch.objects.accepted().given_by(viewer).received_by(member).exists()
+    if vouched_for_them:
+        return True  # friends who vouched for them may see it, and confirm the photos
+    mine = Profile.objects.filter(member=viewer).first()
+    if mine is None or not mine.is_shown or not compatible(mine, profile):
+        return False
+    limit = Reach(profile.reach).max_hops
+    return limit is None or (hops is not None and hops <= limit)
+
+
+def profile_for_viewer(*, viewer: Member, public_id) -> Profile:
+    profile = (
+        Profile.objects.select_related("member", "member__trust")
+        .prefetch_related("prompts", "photos")
+        .filter(member__public_id=public_id, member__is_active=True)
+        .first()
+    )
+    if profile is None or not may_see_profile(viewer, profile):
+        raise Http404
+    return profile
+
+
+def photo_for_viewer(*, viewer: Member, photo_id: int) -> Photo:
+    photo = Photo.objects.select_related("profile__member").filter(pk=photo_id).first()
+    if photo is None or not may_see_profile(viewer, photo.profile):
+        raise Http404
+    return photo
+
+
+# BROWSING -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    profile: Profile
+    distance: int | None
+    path: object  # vouching.selectors.TrustPathView or None
+    vouches: int
+
+    @property
+    def member(self) -> Member:
+        return self.profile.member
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    cards: list[Card]
+    number: int
+    has_next: bool
+    total: int
+    any_city: bool
+
+
+def _candidates(viewer: Member, mine: Profile, any_city: bool) -> QuerySet[Profile]:
+    today = timezone.localdate()
+    earliest, latest = born_between(mine.age_min, mine.age_max, today)
+    acted = Reaction.objects.filter(actor=viewer, target=OuterRef("member"))
+    matched = Match.objects.active().filter(
+        Q(member_a=viewer, member_b=OuterRef("member"))
+        | Q(member_b=viewer, member_a=OuterRef("member"))
+    )
+    query = (
+        Profile.objects.dating()
+        .filter(gender__in=mine.seeking, **{f"seeks_{mine.gender}": True})
+        .filter(birth_date__range=(earliest, latest))
+        .filter(age_min__lte=mine.age, age_max__gte=mine.age)
+        .filter(member__in=Member.objects.in_good_standing())
+        .exclude(member=viewer)
+        .exclude(member_id__in=vouching.blocked_ids(member=viewer))
+        .exclude(Exists(acted))
+        .exclude(Exists(matched))
+    )
+    if not any_city:
+        query = query.filter(city_key=mine.city_key)
+    return query
+
+
+def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePage:
+    """Vouched profiles the viewer may see, closest in the trust graph first, then by
+    trust score. Raises ``Profile.DoesNotExist`` when the viewer has no dating profile."""
+    mine = Profile.objects.get(member=viewer)
+    generation = trust_paths.current_generation()
+    avoid = vouching.blocked_ids(member=viewer)
+    near = trust_paths.neighbourhood(viewer.pk, generation, CLOSENESS_DEPTH, avoid)
+    rows = _candidates(viewer, mine, any_city).values_list(
+        "member_id", "reach", "hide_from_connections", "member__trust__score"
+    )
+    visible = []
+    for member_id, reach, hide, score in rows.iterator(chunk_size=5_000):
+        hops = near.get(member_id, FAR)
+        if hide and hops == 1:
+            continue
+        limit = Reach(reach).max_hops
+        if limit is not None and hops > limit:
+            continue
+        visible.append((hops, -(score or 0.0), member_id))
+    visible.sort()
+    page = max(1, page)
+    start = (page - 1) * PAGE_SIZE
+    chosen = [member_id for _hops, _score, member_id in visible[start : start + PAGE_SIZE]]
+    profiles = (
+        Profile.objects.filter(member_id__in=chosen)
+        .select_related("member", "member__trust")
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("position", "pk")))
+        .annotate(
+            vouch_count=Count(
+                "member__vouches_received",
+                filter=Q(member__vouches_received__status=Vouch.Status.ACCEPTED),
+            )
+        )
+        .in_bulk(chosen, field_name="member_id")
+    )
+    members = [profiles[m].member for m in chosen if m in profiles]
+    found_paths = vouching.trust_paths(viewer=viewer, targets=members)
+    cards = [
+        Card(
+            profile=profiles[m],
+            distance=near.get(m),
+            path=found_paths.get(m),
+            vouches=profiles[m].vouch_count,
+        )
+        for m in chosen
+        if m in profiles
+    ]
+    return BrowsePage(
+        cards=cards,
+        number=page,
+        has_next=start + PAGE_SIZE < len(visible),
+        total=len(visible),
+        any_city=any_city,
+    )
+
+
+# PROFILE PAGE -------------------------------------------------------------------------
+
+
+def mutual_connections(*, viewer: Member, member: Member) -> list[Member]:
+    """Members with a vouch link to both: the people who could introduce them."""
+    generation = trust_paths.current_generation()
+    links = trust_paths.member_links([viewer.pk, member.pk], generation)
+    mine = {link.other for link in links.get(viewer.pk, ())}
+    theirs = {link.other for link in links.get(member.pk, ())}
+    shared = (
+        (mine & theirs) - vouching.blocked_ids(member=viewer) - vouching.blocked_ids(member=member)
+    )
+    return list(Member.objects.in_good_standing().filter(pk__in=shared).order_by("display_name"))
+
+
+def people_known(*, member: Member) -> list[Member]:
+    """Members linked to ``member`` by an accepted vouch who date on Pledge: the people a
+    matchmaker can introduce to each other."""
+    generation = trust_paths.current_generation()
+    linked = {link.other for link in trust_paths.member_links([member.pk], generation)[member.pk]}
+    linked -= vouching.blocked_ids(member=member)
+    return list(
+        Member.objects.in_good_standing()
+        .filter(pk__in=linked, profile__is_dating=True, profile__paused_at__isnull=True)
+        .order_by("display_name")
+    )
+
+
+def reaction_of(viewer: Member, member: Member) -> str | None:
+    return (
+        Reaction.objects.filter(actor=viewer, target=member).values_list("kind", flat=True).first()
+    )
+
+
+def photo_confirmers(profile: Profile) -> dict[int, list[Member]]:
+    """For each photo, the vouchers who confirmed it shows this person."""
+    confirmers: dict[int, list[Member]] = {}
+    for confirmation in PhotoConfirmation.objects.filter(photo__profile=profile).select_related(
+        "voucher"
+    ):
+        confirmers.setdefault(confirmation.photo_id, []).append(confirmation.voucher)
+    return confirmers
+
+
+# MATCHES, INTRODUCTIONS, MESSAGES ---------------------------------------------------------
+
+
+def matches_of(*, member: Member) -> QuerySet[Match]:
+    blocked = vouching.blocked_ids(member=member)
+    unread = Message.objects.filter(match=OuterRef("pk"), read_at__isnull=True).exclude(
+        sender=member
+    )
+    return (
+        Match.objects.active()
+        .of(member)
+        .exclude(member_a_id__in=blocked)
+        .exclude(member_b_id__in=blocked)
+        .select_related("member_a", "member_b")
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__read_at__isnull=True) & ~Q(messages__sender=member),
+            ),
+            has_unread=Exists(unread),
+        )
+        .order_by("-created_at")
+    )
+
+
+def match_for_member(*, member: Member, match_id: int) -> Match:
+    match = Match.objects.active().of(member).select_related("member_a", "member_b")
+    match = match.filter(pk=match_id).first()
+    if match is None or vouching.is_blocked(match.member_a, match.member_b):
+        raise Http404
+    return match
+
+
+def messages_of(match: Match) -> QuerySet[Message]:
+    return match.messages.select_related("sender")
+
+
+def unread_message_count(member: Member) -> int:
+    blocked = vouching.blocked_ids(member=member)
+    return (
+        Message.objects.filter(read_at__isnull=True, match__ended_at__isnull=True)
+        .filter(Q(match__member_a=member) | Q(match__member_b=member))
+        .exclude(sender=member)
+        .exclude(sender_id__in=blocked)
+        .count()
+    )
+
+
+def introductions_for(*, member: Member) -> dict[str, QuerySet[Introduction]]:
+    base = Introduction.objects.select_related("intermediary", "person_a", "person_b")
+    blocked = vouching.blocked_ids(member=member)
+    base = (
+        base.exclude(intermediary_id__in=blocked)
+        .exclude(person_a_id__in=blocked)
+        .exclude(person_b_id__in=blocked)
+    )
+    return {
+        # Asked of me as the friend in the middle, waiting for me.
+        "to_make": base.filter(intermediary=member, status=Introduction.Status.WITH_INTERMEDIARY),
+        # Introductions waiting for my answer.
+        "to_answer": base.filter(status=Introduction.Status.WITH_PEOPLE).filter(
+            Q(person_b=member, b_accepted_at__isnull=True)
+            | Q(person_a=member, a_accepted_at__isnull=True)
+        ),
+        # What I asked for, or offered, still open.
+        "mine": base.filter(
+            Q(person_a=member, kind=Introduction.Kind.REQUESTED)
+            | Q(intermediary=member, kind=Introduction.Kind.OFFERED)
+        ).filter(created_at__gte=timezone.now() - timedelta(days=90)),
+    }
+
+
+def introduction_for_member(*, member: Member, introduction_id: int) -> Introduction:
+    introduction = (
+        Introduction.objects.select_related("intermediary", "person_a", "person_b")
+        .filter(pk=introduction_id)
+        .filter(Q(intermediary=member) | Q(person_a=member) | Q(person_b=member))
+        .first()
+    )
+    if introduction is None:
+        raise Http404
+    others = {introduction.intermediary, introduction.person_a, introduction.person_b} - {member}
+    if any(vouching.is_blocked(member, other) for other in others):
+        raise Http404
+    return introduction
+
+
+def notifications_of(*, member: Member) -> QuerySet[Notification]:
+    blocked = vouching.blocked_ids(member=member)
+    return (
+        Notification.objects.filter(recipient=member)
+        .exclude(actor_id__in=blocked)
+        .select_related("actor", "match", "introduction", "vouch")
+    )
+
+
+def unread_notification_count(member: Member) -> int:
+    return notifications_of(member=member).filter(read_at__isnull=True).count()
+
+
+def genders_sought(profile: Profile) -> list[str]:
+    return [Gender(g).label for g in profile.seeking]

@@ -1,0 +1,56 @@
+"""Every change on the dating side goes through these functions; views hold no rules."""
+
+from .introductions import (
+    introduction_decline_quietly,
+    introduction_introduce,
+    introduction_offer,
+    introduction_request,
+    introduction_respond,
+    introduction_withdraw,
+)
+from .matches import match_end, reaction_interest, reaction_pass
+from .messages import message_send, messages_mark_read
+from .notifications import (
+    notification_emails_pending,
+    notification_send_email,
+    notifications_mark_read,
+    notify,
+)
+from .profiles import (
+    photo_add,
+    photo_confirm,
+    photo_delete,
+    photo_make_main,
+    profile_pause,
+    profile_resume,
+    profile_save,
+)
+from .safety import block, report_file, unblock
+
+__all__ = [
+    "block",
+    "introduction_decline_quietly",
+    "introduction_introduce",
+    "introduction_offer",
+    "introduction_request",
+    "introduction_respond",
+    "introduction_withdraw",
+    "match_end",
+    "message_send",
+    "messages_mark_read",
+    "notification_emails_pending",
+    "notification_send_email",
+    "notifications_mark_read",
+    "notify",
+    "photo_add",
+    "photo_confirm",
+    "photo_delete",
+    "photo_make_main",
+    "profile_pause",
+    "profile_resume",
+    "profile_save",
+    "reaction_interest",
+    "reaction_pass",
+    "report_file",
+    "unblock",
+]

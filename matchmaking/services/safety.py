@@ -1,0 +1,49 @@
+"""Blocking and reporting."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vouching import services as vouching
+from vouching.models import Member
+
+from ..models import Introduction, Match, Report
+
+
+@transaction.atomic
+def block(*, member: Member, other: Member):
+    """Block someone: at once and both ways, out of browsing, matches, introductions,
+    messages and trust paths."""
+    created = vouching.member_block(member=member, other=other)
+    now = timezone.now()
+    Match.objects.active().between(member, other).update(ended_at=now, ended_by=member)
+    Introduction.objects.filter(status__in=Introduction.OPEN_STATUSES).filter(
+        Q(intermediary=member) | Q(person_a=member) | Q(person_b=member)
+    ).filter(Q(intermediary=other) | Q(person_a=other) | Q(person_b=other)).update(
+        status=Introduction.Status.WITHDRAWN, closed_at=now
+    )
+    return created
+
+
+def unblock(*, member: Member, other: Member) -> None:
+    """Lift a block; ended matches stay ended."""
+    vouching.member_unblock(member=member, other=other)
+
+
+@transaction.atomic
+def report_file(
+    *, reporter: Member, reported: Member, reason: str, note: str = "", **target
+) -> Report:
+    """Record a report for the moderators: about a profile, photo, message or vouch."""
+    if reporter.pk == reported.pk:
+        raise ValidationError(_("You cannot report yourself."), code="self")
+    report = Report(
+        reporter=reporter, reported=reported, reason=reason, note=note.strip(), **target
+    )
+    report.full_clean()
+    report.save()
+    return report

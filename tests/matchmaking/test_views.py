@@ -1,0 +1,312 @@
+"""The dating pages through the test client: what a member can do, and what a stranger
+cannot reach by changing an id."""
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from matchmaking import services
+from matchmaking.models import Introduction, Match, Message, Notification, Photo, Profile, Report
+from tests.factories import VouchedMemberFactory, VouchFactory, born_years_ago, man, woman
+from vouching import services as vouching_services
+
+pytestmark = pytest.mark.django_db
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (800, 800), "#3a5fb3").save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def pair():
+    """Lena and Jon, both vouched and dating, in the same city; Mei knows both."""
+    mei = VouchedMemberFactory(display_name="Mei")
+    lena = woman(member__display_name="Lena")
+    jon = man(member__display_name="Jon")
+    VouchFactory(voucher=mei, vouchee=lena.member, relationship="family")
+    VouchFactory(voucher=mei, vouchee=jon.member, relationship="colleague")
+    vouching_services.trust_graph_changed()
+    return mei, lena, jon
+
+
+def test_create_profile_through_the_form(client_for):
+    member = VouchedMemberFactory()
+    client = client_for(member)
+    response = client.post(
+        reverse("matchmaking:profile"),
+        {
+            "is_dating": "on",
+            "birth_date": born_years_ago(31).isoformat(),
+            "gender": "nonbinary",
+            "seeking": ["woman", "nonbinary"],
+            "age_min": "25",
+            "age_max": "40",
+            "city": "Chengdu",
+            "bio": "<b>Hot pot</b> evangelist",
+            "reach": "2",
+            "prompt_0": "food",
+            "answer_0": "Mapo tofu",
+            "prompt_1": "",
+            "answer_1": "",
+            "prompt_2": "",
+            "answer_2": "",
+        },
+    )
+    assert response.status_code == 302, response.content
+    profile = Profile.objects.get(member=member)
+    assert profile.seeking == ["woman", "nonbinary"] and profile.reach == "2"
+    page = client.get(reverse("matchmaking:person", args=[member.public_id])).text
+    assert "&lt;b&gt;Hot pot&lt;/b&gt;" in page and "Mapo tofu" in page
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"birth_date": born_years_ago(17).isoformat()}, "birth_date", "18 or older"),
+        ({"age_min": "50", "age_max": "30"}, "age_max", "cannot be below"),
+        ({"seeking": []}, "seeking", "required"),
+        ({"prompt_0": "food", "answer_0": ""}, "answer_0", "Answer the prompt"),
+    ],
+)
+def test_bad_profile_input_shows_errors_next_to_fields(client_for, change, field, message):
+    member = VouchedMemberFactory()
+    data = {
+        "is_dating": "on",
+        "birth_date": born_years_ago(31).isoformat(),
+        "gender": "woman",
+        "seeking": ["man"],
+        "age_min": "25",
+        "age_max": "40",
+        "city": "Chengdu",
+        "reach": "3",
+        **change,
+    }
+    response = client_for(member).post(reverse("matchmaking:profile"), data)
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors.get(field, []))
+    assert message in errors
+    assert not Profile.objects.filter(member=member).exists()
+
+
+def test_browse_shows_cards_with_trust_paths_and_htmx_interest(pair, client_for):
+    _mei, lena, jon = pair
+    client = client_for(jon.member)
+    page = client.get(reverse("matchmaking:browse"))
+    assert "Lena" in page.text and "Mei" in page.text and "(Colleague)" in page.text
+    response = client.post(
+        reverse("matchmaking:interest", args=[lena.member.public_id]), HTTP_HX_REQUEST="true"
+    )
+    assert "Interest sent" in response.text and "<html" not in response.text
+    assert not Match.objects.exists()
+    # Lena likes him back with a plain form post: a match, and off to the conversation.
+    response = client_for(lena.member).post(
+        reverse("matchmaking:interest", args=[jon.member.public_id])
+    )
+    match = Match.objects.get()
+    assert response["Location"] == reverse("matchmaking:match", args=[match.pk])
+
+
+def test_browse_needs_a_profile_and_standing(client_for):
+    member = VouchedMemberFactory()
+    assert (
+        "Create your dating profile first"
+        in client_for(member).get(reverse("matchmaking:browse")).text
+    )
+    pending = woman(member__trust=None)
+    from vouching.models import TrustScore
+
+    TrustScore.objects.filter(member=pending.member).update(vouched=False)
+    text = client_for(pending.member).get(reverse("matchmaking:browse")).text
+    assert "Browsing opens once you are vouched" in text
+
+
+def test_browse_query_count_is_bounded(pair, client_for, django_assert_max_num_queries):
+    _mei, _lena, jon = pair
+    for _ in range(10):
+        woman()
+    client = client_for(jon.member)
+    client.get(reverse("matchmaking:browse"))
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("matchmaking:browse")).status_code == 200
+
+
+def test_conversation_flow(pair, client_for):
+    _mei, lena, jon = pair
+    services.reaction_interest(actor=jon.member, target=lena.member)
+    match = services.reaction_interest(actor=lena.member, target=jon.member)
+    him, her = client_for(jon.member), client_for(lena.member)
+    url = reverse("matchmaking:match", args=[match.pk])
+    him.post(url, {"body": "Hi Lena <script>alert(1)</script>"})
+    second = him.post(url, {"body": "Hello again"})
+    assert "Wait for Lena to reply" in second.text
+    page = her.get(url).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert Message.objects.get().read_at is not None, "opening the conversation reads it"
+    response = her.post(url, {"body": "Hi Jon!"}, HTTP_HX_REQUEST="true")
+    assert 'id="conversation"' in response.text and "Hi Jon!" in response.text
+    polled = him.get(reverse("matchmaking:match_messages", args=[match.pk]))
+    assert "Hi Jon!" in polled.text
+    her.post(reverse("matchmaking:unmatch", args=[match.pk]))
+    assert him.get(url).status_code == 404
+
+
+def test_introduction_flow_through_pages(pair, client_for):
+    mei, lena, jon = pair
+    him = client_for(jon.member)
+    form = him.get(reverse("matchmaking:introduction_ask", args=[lena.member.public_id]))
+    assert "Mei" in form.text
+    him.post(
+        reverse("matchmaking:introduction_ask", args=[lena.member.public_id]),
+        {"intermediary": str(mei.public_id), "message": "Would you?"},
+    )
+    intro = Introduction.objects.get()
+    friend = client_for(mei)
+    assert (
+        "Jon would like you to introduce them to Lena"
+        in friend.get(reverse("matchmaking:introductions")).text
+    )
+    friend.post(
+        reverse("matchmaking:introduction_act", args=[intro.pk, "introduce"]),
+        {"note": "Both love hiking."},
+    )
+    her = client_for(lena.member)
+    assert "Both love hiking." in her.get(reverse("matchmaking:introductions")).text
+    her.post(reverse("matchmaking:introduction_act", args=[intro.pk, "accept"]))
+    assert Match.objects.active().count() == 1
+
+
+def test_photos_served_only_to_those_who_may_see_them(pair, client_for, media):
+    _mei, lena, jon = pair
+    photo = services.photo_add(member=lena.member, upload=SimpleUploadedFile("a.jpg", jpeg()))
+    url = reverse("matchmaking:photo", args=[photo.pk, "thumb"])
+    assert client_for(jon.member).get(url).status_code == 200
+    assert Client().get(url).status_code == 302
+    lena.reach = "2"
+    lena.save()
+    stranger = man()
+    assert client_for(stranger.member).get(url).status_code == 404
+    assert (
+        client_for(jon.member).get(reverse("matchmaking:photo", args=[photo.pk, "x"])).status_code
+        == 404
+    )
+
+
+def test_notifications_page_marks_read(pair, client_for):
+    _mei, lena, jon = pair
+    services.reaction_interest(actor=jon.member, target=lena.member)
+    services.reaction_interest(actor=lena.member, target=jon.member)
+    client = client_for(jon.member)
+    home = client.get(reverse("home")).text
+    assert 'class="count"' in home
+    page = client.get(reverse("matchmaking:notifications")).text
+    assert "It&#x27;s a match: you and Lena" in page or "It's a match: you and Lena" in page
+    assert not Notification.objects.filter(recipient=jon.member, read_at__isnull=True).exists()
+
+
+def test_circle_draws_the_neighbourhood(pair, client_for):
+    mei, lena, jon = pair
+    response = client_for(mei).get(reverse("matchmaking:circle"))
+    svg = response.context["drawing"].svg
+    assert svg.startswith("<svg") and "Lena" in svg and "Jon" in svg
+    assert svg.count("<line") == 2 and 'marker-end="url(#arrow2)"' in svg
+    evil = VouchedMemberFactory(display_name="<img src=x onerror=alert(1)>")
+    VouchFactory(voucher=evil, vouchee=mei)
+    vouching_services.trust_graph_changed()
+    svg = client_for(mei).get(reverse("matchmaking:circle") + "?format=svg").content.decode()
+    assert "<img" not in svg and "&lt;img" in svg
+
+
+def test_report_a_profile(pair, client_for):
+    _mei, lena, jon = pair
+    url = reverse("matchmaking:report_profile", args=[lena.member.public_id])
+    response = client_for(jon.member).post(url, {"reason": "fake", "note": "Stolen photos."})
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert report.reported == lena.member and report.profile == lena
+
+
+def test_block_from_the_profile_page(pair, client_for):
+    _mei, lena, jon = pair
+    client_for(lena.member).post(reverse("matchmaking:block", args=[jon.member.public_id]))
+    assert (
+        client_for(jon.member)
+        .get(reverse("matchmaking:person", args=[lena.member.public_id]))
+        .status_code
+        == 404
+    )
+    assert "Lena" not in client_for(jon.member).get(reverse("matchmaking:browse")).text
+
+
+# EVERY URL WITH AN OBJECT ID, WALKED AS A STRANGER --------------------------------------
+
+
+# Blocking takes a member page anyone signed in can see, so it is not in the walk.
+NOT_SCOPED = {"block"}
+READ_ONLY = {
+    "person",
+    "photo",
+    "match",
+    "match_messages",
+    "introduction_ask",
+    "report_profile",
+    "report_photo",
+    "report_message",
+    "report_vouch",
+}
+
+
+def test_a_stranger_gets_404_for_every_object_id(pair, client_for, media):
+    mei, lena, jon = pair
+    lena.reach = "2"
+    lena.save()
+    intro = services.introduction_request(
+        requester=jon.member, target=lena.member, intermediary=mei
+    )
+    services.reaction_interest(actor=jon.member, target=lena.member)
+    match = services.reaction_interest(actor=lena.member, target=jon.member)
+    message = services.message_send(match=match, sender=jon.member, body="Hi")
+    photo = services.photo_add(member=lena.member, upload=SimpleUploadedFile("a.jpg", jpeg()))
+    pending = VouchFactory(voucher=jon.member, vouchee=lena.member, status="pending")
+    ids = {
+        "public_id": lena.member.public_id,
+        "photo_id": photo.pk,
+        "match_id": match.pk,
+        "message_id": message.pk,
+        "introduction_id": intro.pk,
+        "vouch_id": pending.pk,
+        "size": "thumb",
+        "action": "accept",
+    }
+    stranger = man(member__display_name="Stranger")
+    client = client_for(stranger.member)
+    from matchmaking import dating_urls
+
+    walked = []
+    for pattern in dating_urls.urlpatterns:
+        params = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
+        if not params or pattern.name in NOT_SCOPED:
+            continue
+        url = reverse(f"matchmaking:{pattern.name}", kwargs={p: ids[p] for p in params})
+        send = client.get if pattern.name in READ_ONLY else client.post
+        response = send(url)
+        assert response.status_code == 404, f"{pattern.name}: {response.status_code}"
+        walked.append(pattern.name)
+    assert len(walked) == 16, walked
+    # Nothing changed on the way.
+    assert Photo.objects.filter(pk=photo.pk).exists()
+    assert Match.objects.active().filter(pk=match.pk).exists()
+    assert Introduction.objects.get(pk=intro.pk).status == "intermediary"
+    assert not Report.objects.exists()
