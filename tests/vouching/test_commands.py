@@ -86,6 +86,11 @@ def test_seed_demo_creates_a_believable_community(settings, tmp_path):
     assert Member.objects.count() - vouched >= 1, "and someone is still pending"
     assert members.exclude(avatar="").count() >= 25
     assert "vouched-demo-2026" in out.getvalue()
+    from matchmaking.models import Match, Photo, Profile
+
+    assert Profile.objects.count() >= 25 and Photo.objects.count() >= Profile.objects.count()
+    assert not Profile.objects.filter(member__is_founder=True).exists(), "founders matchmake"
+    assert Match.objects.active().count() == 1
     logins = re.findall(r"\S+@pledge\.example", out.getvalue())
     assert len(logins) >= 3
     assert Client().login(email=logins[0], password="vouched-demo-2026")

@@ -5,12 +5,17 @@ import random
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from matchmaking import services as dating
+from matchmaking.models import Profile, Prompt
+from matchmaking.selectors import compatible
+from matchmaking.services.profiles import ProfileFields
 from vouching import services
 from vouching.models import Invitation, KnownFor, Member, Relationship, Vouch
 
@@ -91,21 +96,46 @@ CHINESE_STATEMENTS = [
     "我们做了五年同事，工作认真负责，待人友善。生活里也很会照顾人，是个踏实可靠的好人。",
 ]
 
+# w: woman, m: man, n: non-binary; in the order of NAMES.
+GENDERS = "wmwmwmwwmwmwmwmwmwmwwwmwwmwmnmwmwmmwmwwmm"
+CITIES = ["Shanghai", "Shanghai", "Shanghai", "Hangzhou"]
+BIOS = [
+    "Weekend hiker, weekday architect. I will always share my dumplings.",
+    "Nurse on night shifts, so I treasure slow breakfasts and long walks.",
+    "I teach maths to teenagers and still love it. Looking for someone kind and curious.",
+    "Amateur cook, terrible singer, loyal friend. My family thinks I should settle down.",
+    "Photographer of old doors and street food. Let's get lost in a new neighbourhood.",
+    "Engineer who reads poetry on the metro. Ask me about my grandmother's recipes.",
+    "我喜欢周末去郊外爬山，平时在家做饭。希望认识一个真诚、有耐心的人。",
+    "在一家小书店工作，喜欢猫和下雨天。想找一个能一起慢慢生活的人。",
+]
+ANSWERS = {
+    Prompt.SUNDAY: "Dim sum with friends, then a long bike ride by the river.",
+    Prompt.FRIENDS_SAY: "The one who remembers everybody's birthday.",
+    Prompt.FOOD: "Braised pork belly, my mother's way.",
+    Prompt.TOGETHER: "You laugh at your own jokes before the end.",
+    Prompt.FAMILY: "Sunday phone calls that last two hours.",
+}
+
 PALETTE = ["#b33a52", "#2f7d4f", "#3a5fb3", "#9a6b00", "#6b3ab3", "#1f7c8c", "#b3603a"]
 
 
-def avatar_image(seed: int) -> ContentFile:
+def avatar_image(seed: int, size: int = 256) -> ContentFile:
     """A simple generated portrait silhouette on a coloured background."""
     rng = random.Random(seed)
-    size = 256
     background = PALETTE[seed % len(PALETTE)]
     image = Image.new("RGB", (size, size), background)
     draw = ImageDraw.Draw(image)
     tone = rng.choice(["#f4d7c4", "#e0b89a", "#c68e6b", "#8d5a3b", "#f1e0c8"])
-    draw.ellipse((78, 48, 178, 148), fill=tone)
-    draw.ellipse((38, 150, 218, 330), fill=tone)
+    k = size / 256  # drawn at 256 px, scaled to the size asked for
+
+    def box(*coords):
+        return tuple(c * k for c in coords)
+
+    draw.ellipse(box(78, 48, 178, 148), fill=tone)
+    draw.ellipse(box(38, 150, 218, 330), fill=tone)
     hair = rng.choice(["#1b1b1b", "#4a2f1b", "#8a5a2b", "#c9a15a", "#6b6b6b"])
-    draw.chord((72, 40, 184, 130), start=180, end=360, fill=hair)
+    draw.chord(box(72, 40, 184, 130), start=180, end=360, fill=hair)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return ContentFile(out.getvalue(), name="avatar.jpg")
@@ -129,6 +159,7 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         members = self.create_community(rng)
         run = services.trust_recalculate(force=True)
+        self.create_dating(rng, members)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo community created: {len(members)} members, "
@@ -147,6 +178,8 @@ class Command(BaseCommand):
         """Grow the community the way the rules allow: founders first, then newcomers
         vouched for by members who may vouch (founders, or two accepted vouches)."""
         now = timezone.now()
+        # One hash for every demo login: hashing forty times takes half a minute.
+        hashed = make_password(DEMO_PASSWORD)
         members: list[Member] = []
         received: dict[int, int] = {}
         given: dict[int, list] = {}
@@ -174,8 +207,9 @@ class Command(BaseCommand):
             members.append(founder)
         for index, name in enumerate(NAMES[2:], start=2):
             joined = now - timedelta(days=400 - index * 9)
-            member = Member(email=email_for(name), display_name=name, date_joined=joined)
-            member.set_password(DEMO_PASSWORD)
+            member = Member(
+                email=email_for(name), display_name=name, date_joined=joined, password=hashed
+            )
             if index % 4 != 3:
                 member.avatar.save("a.jpg", avatar_image(index), save=False)
             member.save()
@@ -217,6 +251,51 @@ class Command(BaseCommand):
             )
         services.trust_graph_changed()
         return members
+
+    def create_dating(self, rng: random.Random, members: list[Member]) -> None:
+        """Dating profiles with photos for most members (founders are matchmakers only),
+        and a match with a few messages so the pages have something to show."""
+        genders = {"w": "woman", "m": "man", "n": "nonbinary"}
+        today = timezone.localdate()
+        for index, member in enumerate(members[2:], start=2):
+            if index % 7 == 5:
+                continue  # a matchmaker only
+            gender = genders[GENDERS[index]]
+            if gender == "nonbinary":
+                seeking = ["woman", "man", "nonbinary"]
+            elif index % 9 == 4:
+                seeking = [gender]
+            else:
+                seeking = ["man" if gender == "woman" else "woman"]
+            age = rng.randint(24, 44)
+            prompts = rng.sample(list(ANSWERS), k=2)
+            dating.profile_save(
+                member=member,
+                fields=ProfileFields(
+                    birth_date=today - timedelta(days=int(age * 365.25) + rng.randint(1, 300)),
+                    gender=gender,
+                    seeking=seeking,
+                    age_min=max(18, age - 8),
+                    age_max=min(99, age + 8),
+                    city=rng.choice(CITIES),
+                    bio=rng.choice(BIOS),
+                    reach=rng.choice(["2", "3", "3", "all"]),
+                    hide_from_connections=index % 11 == 0,
+                ),
+                prompts=[(p, ANSWERS[p]) for p in prompts],
+            )
+            for photo in range(rng.choice([1, 2])):
+                dating.photo_add(member=member, upload=avatar_image(index * 7 + photo, 640))
+        # The second login printed gets a match and a first message.
+        lena = Profile.objects.get(member=members[2])
+        for other in Profile.objects.exclude(pk=lena.pk).select_related("member"):
+            if other.city_key == lena.city_key and compatible(lena, other):
+                dating.reaction_interest(actor=other.member, target=lena.member)
+                match = dating.reaction_interest(actor=lena.member, target=other.member)
+                dating.message_send(
+                    match=match, sender=other.member, body="Hi Lena! Mei says you love hiking too."
+                )
+                break
 
     def fields(self, rng: random.Random, first_name: str) -> dict:
         if rng.random() < 0.15:

@@ -1,0 +1,89 @@
+"""A single in a real browser: sign in, browse, see the trust path, show interest, get a
+match and exchange messages. Debian's Chromium, driven by Playwright, against a live
+server on the test database."""
+
+import os
+import shutil
+
+import pytest
+from django.urls import reverse
+
+from matchmaking import services
+from matchmaking.models import Match, Message
+from tests.factories import PASSWORD, VouchedMemberFactory, VouchFactory, man, woman
+from vouching import services as vouching_services
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("PLEDGE_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing and this run requires the browser tests")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
+    # the test itself are safe here. Only the test process sets this, never a deployment.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield browser
+        browser.close()
+
+
+def sign_in(browser, live_server, email):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + reverse("account_login"))
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
+def test_a_single_meets_someone_through_a_friend(browser, live_server):
+    mei = VouchedMemberFactory(display_name="Mei")
+    lena = woman(member__display_name="Lena", bio="Hiking and hot pot.")
+    jon = man(member__display_name="Jon")
+    VouchFactory(voucher=mei, vouchee=lena.member, relationship="family", strength=3)
+    VouchFactory(voucher=mei, vouchee=jon.member, relationship="colleague", strength=2)
+    vouching_services.trust_graph_changed()
+    services.reaction_interest(actor=lena.member, target=jon.member)  # she already likes him
+
+    page = sign_in(browser, live_server, jon.member.email)
+    page.click("text=Browse")
+    card = page.locator("article.profile-card", has_text="Lena")
+    card.wait_for()
+    # The trust path on the card, with the relationship on each hop.
+    assert "Mei" in card.inner_text() and "(Colleague)" in card.inner_text()
+    card.locator("button", has_text="Interested").click()
+    card.locator("text=It's a match!").wait_for()
+    assert Match.objects.active().between(jon.member, lena.member).exists()
+
+    card.locator("a", has_text="Say hello").click()
+    page.fill("textarea[name=body]", "Hi Lena! Mei told me about you.")
+    page.click("button:has-text('Send')")
+    page.locator(".bubble.mine", has_text="Mei told me about you").wait_for()
+    page.locator("text=Wait for Lena to reply").wait_for()
+
+    her = sign_in(browser, live_server, lena.member.email)
+    her.goto(live_server.url + reverse("matchmaking:matches"))
+    her.click("text=Jon")
+    her.locator(".bubble.theirs", has_text="Mei told me about you").wait_for()
+    her.fill("textarea[name=body]", "Hello Jon! Saturday, the tea house?")
+    her.click("button:has-text('Send')")
+    her.locator(".bubble.mine", has_text="tea house").wait_for()
+
+    # Jon's conversation refreshes itself every ten seconds.
+    page.locator(".bubble.theirs", has_text="Saturday, the tea house?").wait_for(timeout=20_000)
+    assert Message.objects.count() == 2
