@@ -36,7 +36,7 @@ def home(request):
         {
             "standing": member.standing,
             "trust_state": vouching_selectors.trust_state(),
-            "vouches_received": vouching_selectors.vouches_received(member=member),
+            "vouches_received": vouching_selectors.vouches_received(member=member, viewer=member),
             "vouches_awaiting": vouching_selectors.vouches_awaiting(member=member),
             "vouches_given": vouching_selectors.vouches_given(member=member),
             "invitations": vouching_selectors.invitations_sent(member=member),

@@ -126,18 +126,25 @@ def vouches_received(*, member: Member, viewer: Member | None = None) -> QuerySe
 
 
 def vouches_awaiting(*, member: Member) -> QuerySet[Vouch]:
-    """Vouches written for a member that they have not accepted or declined yet."""
+    """Vouches written for a member that they have not accepted or declined yet (none
+    from anyone blocked either way)."""
     return (
         Vouch.objects.awaiting_response()
         .received_by(member)
         .filter(voucher__in=Member.objects.visible())
+        .exclude(voucher_id__in=blocked_ids(member=member))
         .select_related("voucher")
     )
 
 
 def vouches_given(*, member: Member) -> QuerySet[Vouch]:
     """Vouches a member wrote that still stand or await an answer."""
-    return Vouch.objects.active().given_by(member).select_related("vouchee")
+    return (
+        Vouch.objects.active()
+        .given_by(member)
+        .exclude(vouchee_id__in=blocked_ids(member=member))
+        .select_related("vouchee")
+    )
 
 
 def invitations_sent(*, member: Member) -> QuerySet[Invitation]:
