@@ -445,6 +445,15 @@ class Report(models.Model):
     vouch = models.ForeignKey("vouching.Vouch", on_delete=models.SET_NULL, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
 
     class Meta:
         verbose_name = _("report")
@@ -467,17 +476,22 @@ class Notification(models.Model):
         MESSAGE = "message", _("New message")
         VOUCH = "vouch", _("New vouch")
         VOUCH_ACCEPTED = "vouch_accepted", _("Vouch accepted")
+        MODERATION = "moderation", _("A moderator acted")
+        VOUCHEE_MODERATED = "vouchee_moderated", _("Someone you vouched for was moderated")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True
     )
     match = models.ForeignKey(Match, on_delete=models.CASCADE, null=True, blank=True)
     introduction = models.ForeignKey(Introduction, on_delete=models.CASCADE, null=True, blank=True)
     vouch = models.ForeignKey("vouching.Vouch", on_delete=models.CASCADE, null=True, blank=True)
+    record = models.ForeignKey(
+        "vouching.ModerationRecord", on_delete=models.CASCADE, null=True, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,8 @@
 
 from django.dispatch import receiver
 
-from vouching.signals import vouch_accepted, vouch_created
+from vouching.models import Vouch
+from vouching.signals import member_moderated, vouch_accepted, vouch_created
 
 from .models import Notification
 from .services import notify
@@ -21,3 +22,20 @@ def tell_voucher(sender, vouch, **kwargs):
         actor=vouch.vouchee,
         vouch=vouch,
     )
+
+
+@receiver(member_moderated, dispatch_uid="matchmaking.member_moderated")
+def tell_member_and_vouchers(sender, record, **kwargs):
+    """The member is told why; whoever vouched for them is told they were moderated."""
+    member = record.member
+    notify(recipient=member, kind=Notification.Kind.MODERATION, record=record)
+    if record.action in ("suspend", "ban"):
+        for voucher_id in (
+            Vouch.objects.accepted().received_by(member).values_list("voucher_id", flat=True)
+        ):
+            notify(
+                recipient=type(member).objects.get(pk=voucher_id),
+                kind=Notification.Kind.VOUCHEE_MODERATED,
+                actor=member,
+                record=record,
+            )

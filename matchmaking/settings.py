@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "vouching",
     "matchmaking",
 ]
@@ -94,6 +95,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so a Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-pledge.sqlite3")}
+    # Covering indexes are a PostgreSQL optimisation; SQLite keeps their key columns.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -137,6 +140,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Pledge] "
+# Moderators must use a second factor: an authenticator app's codes, and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Pledge"
 
 # INTERNATIONALISATION -----------------------------------------------------------------
 LANGUAGE_CODE = "en"

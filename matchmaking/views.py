@@ -46,6 +46,7 @@ def home(request):
             .filter(until__gt=timezone.now())
             .count(),
             "profile": selectors.own_profile(member),
+            "notices": vouching_selectors.moderation_notices(member=member),
         },
     )
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import InvitationFactory, VouchedMemberFactory, VouchFactory
+from tests.factories import FounderFactory, InvitationFactory, VouchedMemberFactory, VouchFactory
 from vouching.selectors import invitation_token
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
@@ -185,3 +185,60 @@ def test_dating_pages_read_entirely_in_chinese(chinese_client):
         assert english_left(response.text) == [], name
     friend = chinese_client(mei)
     assert english_left(friend.get(reverse("matchmaking:introductions")).text) == []
+
+
+@pytest.mark.django_db
+def test_moderation_pages_read_entirely_in_chinese():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from matchmaking import services as dating
+    from tests.test_moderation import moderator, with_second_factor
+    from vouching import services
+    from vouching.models import ModerationRecord
+
+    founder = FounderFactory(display_name="创")
+    mei = VouchedMemberFactory(display_name="梅")
+    jon = VouchedMemberFactory(display_name="乔")
+    vouch = VouchFactory(voucher=founder, vouchee=mei, statement=CHINESE_STATEMENT)
+    VouchFactory(voucher=mei, vouchee=jon, statement=CHINESE_STATEMENT)
+    mod = moderator()
+    mod.display_name = "管"
+    mod.save()
+    report = dating.report_file(reporter=jon, reported=mei, reason="fake", note="照片不是本人。")
+    services.member_suspend(
+        member=jon,
+        moderator=mod,
+        until=timezone.now() + timedelta(days=3),
+        reason="harassment",
+        note="多次骚扰。",
+    )
+    services.trust_recalculate(force=True)
+    client = with_second_factor(mod)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    pages = [
+        reverse("moderation:dashboard"),
+        reverse("moderation:reports"),
+        reverse("moderation:report", args=[report.pk]),
+        reverse("moderation:member", args=[mei.public_id]),
+        reverse("moderation:member_action", args=[mei.public_id, "ban"]),
+        reverse("moderation:vouch_revoke", args=[vouch.pk]),
+        reverse("moderation:rings"),
+        reverse("moderation:log"),
+        reverse("moderation:appeals"),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert english_left(response.text) == [], url
+    preview = client.post(
+        reverse("moderation:vouch_revoke", args=[vouch.pk]),
+        {"reason": "bad_vouch", "note": "不当担保。"},
+    )
+    assert english_left(preview.text) == []
+    suspended = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    suspended.force_login(jon)
+    record = ModerationRecord.objects.get(action="suspend")
+    for url in (reverse("home"), reverse("vouching:appeal", args=[record.pk])):
+        assert english_left(suspended.get(url).text) == [], url

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, Member, TrustScore, TrustState, Vouch
+from .models import Appeal, Invitation, Member, ModerationRecord, TrustScore, TrustState, Vouch
 
 
 @admin.register(Member)
@@ -75,6 +75,38 @@ class TrustScoreAdmin(admin.ModelAdmin):
     list_filter = ["vouched", "level"]
     search_fields = ["member__email"]
     readonly_fields = ["member", "vouched", "score", "level"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModerationRecord)
+class ModerationRecordAdmin(admin.ModelAdmin):
+    """The log, to read: nobody adds, changes or deletes a record here."""
+
+    list_display = ["created_at", "actor", "action", "member", "reason"]
+    list_filter = ["action", "reason"]
+    search_fields = ["member__email", "actor__email", "note"]
+    readonly_fields = [f.name for f in ModerationRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "member", "record", "status"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in Appeal._meta.fields]
 
     def has_add_permission(self, request):
         return False

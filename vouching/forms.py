@@ -117,3 +117,12 @@ class MemberSettingsForm(forms.Form):
             return sanitize_image(upload)
         except ImageRejected as error:
             raise forms.ValidationError(error.message) from None
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        label=_("Why should the moderators look again?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("You can appeal each action once."),
+    )

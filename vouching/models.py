@@ -109,6 +109,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
     # Moderation state; standing is derived from it, never stored.
     suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
     banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
+    # Part of every session's signature: bumping it signs the member out everywhere.
+    session_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = MemberManager()
 
@@ -129,6 +131,16 @@ class Member(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self):
         return reverse("vouching:member", kwargs={"public_id": self.public_id})
+
+    def get_session_auth_hash(self):
+        """Sessions stay valid only while the password and the session version hold."""
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "vouching.Member.get_session_auth_hash",
+            f"{self.password}:{self.session_version}",
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_short_name(self):
         return self.display_name
@@ -424,7 +436,7 @@ class Invitation(VouchFields):
 
 class PledgeForfeitQuerySet(models.QuerySet):
     def in_force(self, moment=None):
-        return self.filter(until__gt=moment or timezone.now())
+        return self.filter(until__gt=moment or timezone.now(), lifted_at__isnull=True)
 
     def of(self, member):
         return self.filter(voucher=member)
@@ -440,6 +452,7 @@ class PledgeForfeit(models.Model):
     class Reason(models.TextChoices):
         VOUCH_REVOKED = "vouch_revoked", _("Your vouch was revoked as a bad vouch")
         MEMBER_BANNED = "member_banned", _("Someone you vouched for was banned")
+        MEMBER_SUSPENDED = "member_suspended", _("Someone you vouched for was suspended")
 
     voucher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -465,6 +478,8 @@ class PledgeForfeit(models.Model):
         _("right to vouch suspended until"), null=True, blank=True
     )
     notified_at = models.DateTimeField(_("voucher told"), null=True, blank=True)
+    # Set when the action that caused it is undone (a reinstated member, an upheld appeal).
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
 
     objects = PledgeForfeitQuerySet.as_manager()
 
@@ -520,6 +535,142 @@ class Block(models.Model):
 
     def __str__(self):
         return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The moderation log is append-only: records are never changed.")
+
+    def delete(self):
+        raise PermissionError("The moderation log is append-only: records are never deleted.")
+
+
+class ModerationRecord(models.Model):
+    """One line of the append-only moderation log: who did what to whom, why, when.
+
+    Every moderator action and every automatic consequence (a forfeited pledge, standing
+    lost) writes one, in the same transaction as the change itself. Nothing edits or
+    deletes a record: not the console, not the admin, not the ORM (``save`` refuses
+    updates, ``delete`` and the queryset refuse), and on PostgreSQL a trigger refuses
+    UPDATE and DELETE in the database itself.
+    """
+
+    class Action(models.TextChoices):
+        REVOKE_VOUCH = "revoke_vouch", _("Revoked a vouch")
+        SUSPEND = "suspend", _("Suspended")
+        BAN = "ban", _("Banned")
+        REINSTATE = "reinstate", _("Reinstated")
+        FORFEIT = "forfeit", _("Pledge forfeited")
+        STANDING_LOST = "standing_lost", _("Lost vouched standing")
+        REPORT_CLAIMED = "report_claimed", _("Claimed a report")
+        REPORT_RESOLVED = "report_resolved", _("Resolved a report")
+        REPORT_DISMISSED = "report_dismissed", _("Dismissed a report")
+        APPEAL_UPHELD = "appeal_upheld", _("Upheld an appeal")
+        APPEAL_REJECTED = "appeal_rejected", _("Rejected an appeal")
+        MODERATOR_GRANTED = "moderator_granted", _("Made a moderator")
+        MODERATOR_REMOVED = "moderator_removed", _("Removed a moderator")
+
+    # Member-facing actions: the member is told why and may appeal once.
+    APPEALABLE = (Action.REVOKE_VOUCH, Action.SUSPEND, Action.BAN, Action.FORFEIT)
+
+    class Reason(models.TextChoices):
+        BAD_VOUCH = "bad_vouch", _("Bad vouch")
+        FAKE = "fake", _("Fake account")
+        HARASSMENT = "harassment", _("Harassment or abuse")
+        SCAM = "scam", _("Scam")
+        UNDERAGE = "underage", _("Under 18")
+        RING = "ring", _("Vouching ring")
+        MISTAKE = "mistake", _("Mistake")
+        OTHER = "other", _("Other")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderator"),
+        help_text=_("Empty for automatic consequences."),
+    )
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderation_records",
+        verbose_name=_("member"),
+    )
+    vouch = models.ForeignKey(
+        Vouch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    report_id = models.BigIntegerField(_("report"), null=True, blank=True)
+    cause = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consequences",
+        verbose_name=_("caused by"),
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("moderation record")
+        verbose_name_plural = _("moderation log")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("moderate", _("Can use the moderation console"))]
+        indexes = [models.Index(fields=["member", "created_at"], name="record_member")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.member_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("The moderation log is append-only: records are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The moderation log is append-only: records are never deleted.")
+
+
+class Appeal(models.Model):
+    """A member asks the moderators to look again at an action taken about them; once."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for a moderator")
+        UPHELD = "upheld", _("Upheld: the action was undone")
+        REJECTED = "rejected", _("Rejected: the action stands")
+
+    record = models.ForeignKey(ModerationRecord, on_delete=models.PROTECT, related_name="appeals")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals"
+    )
+    text = models.TextField(_("your appeal"), validators=[MaxLengthValidator(2000)])
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "member"], name="appeal_once_per_action")
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} appeals {self.record_id}"
 
 
 class TrustState(models.Model):

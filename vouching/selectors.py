@@ -12,9 +12,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from .models import (
+    Appeal,
     Block,
     Invitation,
     Member,
+    ModerationRecord,
     PledgeForfeit,
     Relationship,
     Standing,
@@ -195,6 +197,35 @@ def forfeits_of(*, member: Member) -> QuerySet[PledgeForfeit]:
     """The member's pledge forfeits of the last year, newest first."""
     since = timezone.now() - timedelta(days=365)
     return PledgeForfeit.objects.of(member).filter(created_at__gte=since).select_related("vouchee")
+
+
+@dataclass(frozen=True)
+class ModerationNotice:
+    record: ModerationRecord
+    appeal: Appeal | None
+
+
+def moderation_notices(*, member: Member) -> list[ModerationNotice]:
+    """What moderators did about a member lately, why, and whether they appealed."""
+    since = timezone.now() - timedelta(days=180)
+    records = ModerationRecord.objects.filter(
+        member=member, action__in=ModerationRecord.APPEALABLE, created_at__gte=since
+    ).select_related("vouch__vouchee")
+    appeals = {a.record_id: a for a in Appeal.objects.filter(member=member, record__in=records)}
+    return [ModerationNotice(record=r, appeal=appeals.get(r.pk)) for r in records]
+
+
+def record_for_appeal(*, member: Member, record_id: int) -> ModerationRecord:
+    entry = (
+        ModerationRecord.objects.filter(
+            pk=record_id, member=member, action__in=ModerationRecord.APPEALABLE
+        )
+        .select_related("vouch__vouchee")
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    return entry
 
 
 def trust_state() -> TrustState:

@@ -14,6 +14,9 @@ standing_changed = Signal()
 # (waiting for them to accept it), and when the vouchee accepts one.
 vouch_created = Signal()
 vouch_accepted = Signal()
+# Sent after commit with ``record`` (a ModerationRecord) when a moderator revokes a vouch,
+# suspends or bans a member: the dating side tells the member and their vouchers.
+member_moderated = Signal()
 
 
 def send_after_commit(signal: Signal, **kwargs) -> None:

@@ -13,7 +13,7 @@ from django.views.i18n import set_language
 
 from . import selectors, services
 from .adapters import INVITATION_SESSION_KEY, invitation_unusable_response
-from .forms import InviteForm, MemberSettingsForm, VouchForm
+from .forms import AppealForm, InviteForm, MemberSettingsForm, VouchForm
 from .models import Invitation, Vouch
 from .selectors import InvitationUnusable
 
@@ -219,6 +219,25 @@ def standing(request):
             "forfeits": selectors.forfeits_of(member=request.user),
             "suspended_until": services.vouching_suspended_until(request.user),
         },
+    )
+
+
+@login_required
+def appeal(request, record_id):
+    """A member appeals, once, an action a moderator took about them."""
+    entry = selectors.record_for_appeal(member=request.user, record_id=record_id)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_file(member=request.user, entry=entry, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Your appeal is with the moderators."))
+            return redirect("home")
+    already = entry.appeals.filter(member=request.user).first()
+    return render(
+        request, "vouching/appeal.html", {"record": entry, "form": form, "already": already}
     )
 
 

@@ -25,6 +25,7 @@ from .profiles import (
     profile_resume,
     profile_save,
 )
+from .reports import report_claim, report_dismiss, report_resolve
 from .safety import block, report_file, unblock
 
 __all__ = [
@@ -51,6 +52,9 @@ __all__ = [
     "profile_save",
     "reaction_interest",
     "reaction_pass",
+    "report_claim",
+    "report_dismiss",
     "report_file",
+    "report_resolve",
     "unblock",
 ]

@@ -23,14 +23,24 @@ from .members import (
     password_set_link,
     placeholder_claim,
 )
+from .moderation import (
+    Preview,
+    appeal_decide,
+    appeal_file,
+    member_ban,
+    member_reinstate,
+    member_suspend,
+    moderation_preview,
+    moderator_grant,
+    record,
+    vouch_revoke,
+)
 from .pledges import (
     FORFEIT_DAYS,
     FORFEIT_WEIGHT,
     forfeit_notices_pending,
     forfeit_send_notice,
-    member_ban,
     pledge_forfeit,
-    vouch_revoke,
 )
 from .rules import VouchFields, vouching_refusal, vouching_suspended_until
 from .trust import (
@@ -45,6 +55,14 @@ from .trust import (
 from .vouches import vouch_accept, vouch_create, vouch_decline, vouch_withdraw
 
 __all__ = [
+    "Preview",
+    "appeal_decide",
+    "appeal_file",
+    "member_reinstate",
+    "member_suspend",
+    "moderation_preview",
+    "moderator_grant",
+    "record",
     "ENQUEUE_PRESUMED_LOST_SECONDS",
     "FORFEIT_DAYS",
     "FORFEIT_WEIGHT",

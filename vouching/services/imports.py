@@ -133,7 +133,8 @@ def _create_members(names: list[str], now, advance) -> None:
     if connection.vendor == "postgresql":
         columns = (
             "password, is_superuser, email, display_name, public_id, avatar, is_founder, "
-            "is_active, is_staff, date_joined, language, imported_name, is_placeholder"
+            "is_active, is_staff, date_joined, language, imported_name, is_placeholder, "
+            "session_version"
         )
         stamp = now.isoformat()
         language = Member._meta.get_field("language").default
@@ -144,7 +145,7 @@ def _create_members(names: list[str], now, advance) -> None:
                 yield (
                     f"{make_password(None)}\tf\t{email}\t{_copy_escape(name[:60])}\t"
                     f"{uuid.uuid4()}\t\tf\tt\tf\t{stamp}\t{language}\t"
-                    f"{_copy_escape(name)}\tt\n"
+                    f"{_copy_escape(name)}\tt\t0\n"
                 )
 
         _copy_text(Member._meta.db_table, columns, lines(), advance)

@@ -17,7 +17,7 @@ def vouching_suspended_until(member: Member):
     """When a member's right to vouch comes back, if pledge forfeits suspended it."""
     return (
         PledgeForfeit.objects.of(member)
-        .filter(vouching_suspended_until__gt=timezone.now())
+        .filter(vouching_suspended_until__gt=timezone.now(), lifted_at__isnull=True)
         .order_by("-vouching_suspended_until")
         .values_list("vouching_suspended_until", flat=True)
         .first()

@@ -116,6 +116,10 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
             logger.info("Trust run for generation %s superseded; not stored.", generation)
             return None
         stored = store_trust_result(graph, result)
+        if len(stored.lost):
+            from .moderation import record_standing_lost
+
+            record_standing_lost(stored.lost.tolist(), generation=generation)
         state.computed_generation = generation
         state.computed_at = timezone.now()
         state.metric = metric.name

@@ -154,6 +154,7 @@ def load_trust_graph() -> TrustGraph:
 class StoredTrust:
     changed: int
     standing_changed: np.ndarray  # member ids whose vouched flag flipped
+    lost: np.ndarray  # of those, the member ids no longer vouched
 
 
 def store_trust_result(graph: TrustGraph, result: TrustResult) -> StoredTrust:
@@ -189,12 +190,13 @@ def store_trust_result(graph: TrustGraph, result: TrustResult) -> StoredTrust:
         | (prev_level != level)
     )
     flipped = all_ids[prev_vouched != vouched]
+    lost = all_ids[prev_vouched & ~vouched]
     rows = (all_ids[changed], vouched[changed], score[changed], level[changed])
     if _postgres():
         _upsert_postgres(*rows)
     else:
         _upsert_orm(*rows)
-    return StoredTrust(changed=int(changed.sum()), standing_changed=flipped)
+    return StoredTrust(changed=int(changed.sum()), standing_changed=flipped, lost=lost)
 
 
 def _stored_rows():

@@ -1,0 +1,492 @@
+"""Moderation: revoking vouches, suspending, banning, reinstating, appeals — on the record.
+
+Every action writes its ``ModerationRecord`` in the same transaction as the change, and
+so does every automatic consequence (a forfeited pledge, standing lost). Before acting, a
+moderator can preview the fallout: the members who would lose vouched standing, computed
+by the production metric on the graph as it would be after the action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import signals
+from ..models import Member, ModerationRecord, PledgeForfeit, RevocationReason, Vouch
+from ..trust import get_metric
+from ..trust.database import load_trust_graph
+from ..trust.graph import TrustGraph
+from .pledges import FORFEIT_WEIGHT, pledge_forfeit
+from .trust import trust_graph_changed
+
+Action = ModerationRecord.Action
+
+
+def record(
+    *,
+    actor: Member | None,
+    action: str,
+    member: Member | None = None,
+    vouch: Vouch | None = None,
+    report_id: int | None = None,
+    cause: ModerationRecord | None = None,
+    reason: str = "",
+    note: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> ModerationRecord:
+    """Append one line to the moderation log (in the caller's transaction)."""
+    return ModerationRecord.objects.create(
+        actor=actor,
+        action=action,
+        member=member,
+        vouch=vouch,
+        report_id=report_id,
+        cause=cause,
+        reason=reason,
+        note=note,
+        before=before or {},
+        after=after or {},
+    )
+
+
+def _state(member: Member) -> dict:
+    return {
+        "standing": str(member.standing),
+        "suspended_until": member.suspended_until.isoformat() if member.suspended_until else None,
+        "banned_at": member.banned_at.isoformat() if member.banned_at else None,
+    }
+
+
+def _require_note(note: str) -> str:
+    if not note.strip():
+        raise ValidationError({"note": _("Explain the action: the member will read it.")})
+    return note.strip()
+
+
+def _require_reason(reason: str) -> str:
+    if reason not in ModerationRecord.Reason.values:
+        raise ValidationError({"reason": _("Choose a reason.")}, code="reason")
+    return reason
+
+
+# PREVIEW ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an action would do to standing, before anyone does it."""
+
+    losing: list[Member]  # would lose vouched standing
+    removed: list[Member]  # suspended or banned by the action itself
+    forfeiting: list[Member] = field(default_factory=list)  # vouchers whose pledge goes
+
+
+def _without(
+    graph: TrustGraph,
+    *,
+    vouches: list[Vouch],
+    members: list[Member],
+    halved: dict[int, int],
+) -> TrustGraph:
+    """``graph`` with some vouches and members taken out and some pledges halved."""
+    pairs = {(v.voucher_id, v.vouchee_id) for v in vouches}
+    src_ids, dst_ids = graph.ids[graph.src], graph.ids[graph.dst]
+    keep = np.ones(graph.m, dtype=bool)
+    if pairs:
+        keep = ~np.fromiter(
+            ((int(a), int(b)) in pairs for a, b in zip(src_ids, dst_ids, strict=True)),
+            dtype=bool,
+            count=graph.m,
+        )
+    removed = np.isin(graph.ids, [m.pk for m in members])
+    weights = {
+        int(member_id): float(weight)
+        for member_id, weight in zip(graph.ids, graph.pledge_weight, strict=True)
+        if weight != 1.0
+    }
+    for voucher_id, times in halved.items():
+        weights[voucher_id] = weights.get(voucher_id, 1.0) * FORFEIT_WEIGHT**times
+    return TrustGraph.from_id_arrays(
+        ids=graph.ids[~removed],
+        n_founders=int((~removed[: len(graph.founders)]).sum()),
+        edges=np.column_stack([src_ids[keep], dst_ids[keep], graph.strength[keep]]).astype(
+            np.int64
+        ),
+        pledge_weights=weights,
+        capacities=graph.capacities,
+        min_vouches_to_vouch=graph.min_vouches_to_vouch,
+    )
+
+
+def moderation_preview(
+    *,
+    revoke: list[Vouch] = (),
+    remove: list[Member] = (),
+    bad_vouches: list[Vouch] = (),
+) -> Preview:
+    """Who would lose vouched standing if ``revoke`` were revoked (``bad_vouches`` among
+    them as bad vouches, forfeiting their vouchers' pledges) and ``remove`` suspended or
+    banned (forfeiting the pledges of everyone whose vouch for them stands)."""
+    graph = load_trust_graph()
+    metric = get_metric()
+    before = metric.compute(graph).vouched
+    halved: dict[int, int] = {}
+    for vouch in bad_vouches:
+        halved[vouch.voucher_id] = halved.get(vouch.voucher_id, 0) + 1
+    removed_ids = {m.pk for m in remove}
+    for vouch in Vouch.objects.accepted().filter(vouchee_id__in=removed_ids):
+        halved[vouch.voucher_id] = halved.get(vouch.voucher_id, 0) + 1
+    changed = _without(graph, vouches=list(revoke), members=list(remove), halved=halved)
+    after = metric.compute(changed).vouched
+    still = set(changed.ids[after].tolist())
+    was = set(graph.ids[before].tolist())
+    losing_ids = sorted((was - still) - removed_ids)
+    losing = list(Member.objects.filter(pk__in=losing_ids).order_by("display_name"))
+    forfeiting = list(
+        Member.objects.filter(pk__in=[i for i in halved if i not in removed_ids]).order_by(
+            "display_name"
+        )
+    )
+    return Preview(losing=losing, removed=list(remove), forfeiting=forfeiting)
+
+
+# VOUCHES ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def vouch_revoke(
+    *,
+    vouch: Vouch,
+    moderator: Member,
+    reason: str,
+    note: str,
+    cause: ModerationRecord | None = None,
+    report_id: int | None = None,
+) -> tuple[Vouch, PledgeForfeit | None]:
+    """A moderator ends a vouch; as a bad vouch it also forfeits the voucher's pledge."""
+    if reason not in RevocationReason.values:
+        raise ValidationError({"reason": _("Choose a reason.")}, code="reason")
+    note = _require_note(note)
+    vouch = Vouch.objects.select_for_update().select_related("voucher", "vouchee").get(pk=vouch.pk)
+    if vouch.status == Vouch.Status.REVOKED:
+        return vouch, PledgeForfeit.objects.filter(vouch=vouch).first()
+    before = {"status": vouch.status}
+    was_counting = vouch.status == Vouch.Status.ACCEPTED
+    vouch.status = Vouch.Status.REVOKED
+    vouch.ended_at = timezone.now()
+    vouch.revocation_reason = reason
+    vouch.revocation_note = note
+    vouch.revoked_by = moderator
+    vouch.save(
+        update_fields=["status", "ended_at", "revocation_reason", "revocation_note", "revoked_by"]
+    )
+    revoked = record(
+        actor=moderator,
+        action=Action.REVOKE_VOUCH,
+        member=vouch.voucher,
+        vouch=vouch,
+        report_id=report_id,
+        cause=cause,
+        reason=reason,
+        note=note,
+        before=before,
+        after={"status": vouch.status},
+    )
+    forfeit = None
+    if reason == RevocationReason.BAD_VOUCH:
+        forfeit = _forfeit(vouch, PledgeForfeit.Reason.VOUCH_REVOKED, note, cause=revoked)
+    if was_counting or forfeit:
+        trust_graph_changed()
+    signals.send_after_commit(signals.member_moderated, record=revoked)
+    return vouch, forfeit
+
+
+def _forfeit(
+    vouch: Vouch, reason: str, note: str, *, cause: ModerationRecord
+) -> PledgeForfeit | None:
+    forfeit = pledge_forfeit(vouch=vouch, reason=reason, note=note)
+    if forfeit:
+        record(
+            actor=None,
+            action=Action.FORFEIT,
+            member=forfeit.voucher,
+            vouch=vouch,
+            cause=cause,
+            reason=ModerationRecord.Reason.BAD_VOUCH
+            if reason == PledgeForfeit.Reason.VOUCH_REVOKED
+            else cause.reason,
+            note=note,
+            after={
+                "weight": forfeit.weight,
+                "until": forfeit.until.isoformat(),
+                "vouching_suspended_until": forfeit.vouching_suspended_until.isoformat()
+                if forfeit.vouching_suspended_until
+                else None,
+            },
+        )
+    return forfeit
+
+
+# SUSPENSIONS AND BANS -----------------------------------------------------------------
+
+
+def _remove(
+    *,
+    member: Member,
+    moderator: Member,
+    action: str,
+    reason: str,
+    note: str,
+    revoke_given: bool,
+    report_id: int | None,
+    until: datetime | None = None,
+) -> ModerationRecord:
+    if member.pk == moderator.pk:
+        raise ValidationError(_("You cannot moderate yourself."), code="self")
+    reason = _require_reason(reason)
+    note = _require_note(note)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    before = _state(member)
+    now = timezone.now()
+    if action == Action.SUSPEND:
+        if until is None or until <= now:
+            raise ValidationError({"until": _("Choose a date in the future.")}, code="until")
+        member.suspended_until = until
+    else:
+        member.banned_at = member.banned_at or now
+    # Out at once: every session signed out, hidden from everything by the query sets.
+    member.session_version += 1
+    member.save(update_fields=["suspended_until", "banned_at", "session_version"])
+    entry = record(
+        actor=moderator,
+        action=action,
+        member=member,
+        report_id=report_id,
+        reason=reason,
+        note=note,
+        before=before,
+        after=_state(member),
+    )
+    kind = (
+        PledgeForfeit.Reason.MEMBER_BANNED
+        if action == Action.BAN
+        else PledgeForfeit.Reason.MEMBER_SUSPENDED
+    )
+    for vouch in Vouch.objects.accepted().received_by(member).select_related("voucher"):
+        _forfeit(vouch, kind, note, cause=entry)
+    if revoke_given:
+        for vouch in Vouch.objects.active().given_by(member):
+            vouch_revoke(
+                vouch=vouch,
+                moderator=moderator,
+                reason=RevocationReason.OTHER,
+                note=note,
+                cause=entry,
+                report_id=report_id,
+            )
+    trust_graph_changed()
+    signals.send_after_commit(signals.member_moderated, record=entry)
+    return entry
+
+
+@transaction.atomic
+def member_suspend(
+    *,
+    member: Member,
+    moderator: Member,
+    until: datetime,
+    reason: str,
+    note: str,
+    revoke_given: bool = False,
+    report_id: int | None = None,
+) -> ModerationRecord:
+    return _remove(
+        member=member,
+        moderator=moderator,
+        action=Action.SUSPEND,
+        reason=reason,
+        note=note,
+        revoke_given=revoke_given,
+        report_id=report_id,
+        until=until,
+    )
+
+
+@transaction.atomic
+def member_ban(
+    *,
+    member: Member,
+    moderator: Member,
+    reason: str,
+    note: str,
+    revoke_given: bool = False,
+    report_id: int | None = None,
+) -> ModerationRecord:
+    return _remove(
+        member=member,
+        moderator=moderator,
+        action=Action.BAN,
+        reason=reason,
+        note=note,
+        revoke_given=revoke_given,
+        report_id=report_id,
+    )
+
+
+def _lift_forfeits(cause: ModerationRecord) -> int:
+    """Lift the forfeits an action caused, where they are still in force."""
+    now = timezone.now()
+    vouch_ids = list(
+        cause.consequences.filter(action=Action.FORFEIT).values_list("vouch_id", flat=True)
+    )
+    return PledgeForfeit.objects.filter(vouch_id__in=vouch_ids, lifted_at__isnull=True).update(
+        lifted_at=now
+    )
+
+
+@transaction.atomic
+def member_reinstate(
+    *, member: Member, moderator: Member, note: str, cause: ModerationRecord | None = None
+) -> ModerationRecord:
+    """Undo a suspension or a ban, and the forfeits it caused. Revoked vouches stay
+    revoked: the vouchers may vouch again."""
+    note = _require_note(note)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if not (member.banned_at or member.is_suspended):
+        raise ValidationError(_("This member is neither suspended nor banned."), code="not_removed")
+    before = _state(member)
+    member.banned_at = None
+    member.suspended_until = None
+    member.save(update_fields=["banned_at", "suspended_until"])
+    for removal in ModerationRecord.objects.filter(
+        member=member, action__in=[Action.SUSPEND, Action.BAN]
+    ).filter(created_at__gte=_last_reinstatement(member)):
+        _lift_forfeits(removal)
+    entry = record(
+        actor=moderator,
+        action=Action.REINSTATE,
+        member=member,
+        cause=cause,
+        note=note,
+        before=before,
+        after=_state(member),
+    )
+    trust_graph_changed()
+    return entry
+
+
+def _last_reinstatement(member: Member):
+    last = (
+        ModerationRecord.objects.filter(member=member, action=Action.REINSTATE)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return last or datetime.min.replace(tzinfo=timezone.get_current_timezone())
+
+
+# APPEALS ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def appeal_file(*, member: Member, entry: ModerationRecord, text: str):
+    """A member asks the moderators to look again at an action about them; once."""
+    from ..models import Appeal
+
+    if entry.member_id != member.pk or entry.action not in ModerationRecord.APPEALABLE:
+        raise ValidationError(_("You cannot appeal this."), code="not_appealable")
+    if not text.strip():
+        raise ValidationError({"text": _("Tell the moderators why they should look again.")})
+    if Appeal.objects.filter(record=entry, member=member).exists():
+        raise ValidationError(_("You have already appealed this action."), code="once")
+    appeal = Appeal(record=entry, member=member, text=text.strip())
+    appeal.full_clean()
+    appeal.save()
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, appeal, moderator: Member, uphold: bool, note: str):
+    """Uphold (undo the action) or reject an appeal; either way it is on the record."""
+    from ..models import Appeal
+
+    note = _require_note(note)
+    appeal = Appeal.objects.select_for_update().select_related("record", "member").get(pk=appeal.pk)
+    if appeal.status != Appeal.Status.OPEN:
+        raise ValidationError(_("This appeal has been decided."), code="decided")
+    entry = appeal.record
+    if uphold:
+        if entry.action in (Action.SUSPEND, Action.BAN):
+            member = appeal.member
+            if member.banned_at or member.is_suspended:
+                member_reinstate(member=member, moderator=moderator, note=note, cause=entry)
+        elif entry.action == Action.REVOKE_VOUCH:
+            Vouch.objects.filter(pk=entry.vouch_id, status=Vouch.Status.REVOKED).update(
+                status=Vouch.Status.ACCEPTED, ended_at=None
+            )
+            _lift_forfeits(entry)
+            trust_graph_changed()
+        elif entry.action == Action.FORFEIT:
+            PledgeForfeit.objects.filter(vouch_id=entry.vouch_id, lifted_at__isnull=True).update(
+                lifted_at=timezone.now()
+            )
+            trust_graph_changed()
+    appeal.status = Appeal.Status.UPHELD if uphold else Appeal.Status.REJECTED
+    appeal.decided_by = moderator
+    appeal.decided_at = timezone.now()
+    appeal.decision_note = note
+    appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record(
+        actor=moderator,
+        action=Action.APPEAL_UPHELD if uphold else Action.APPEAL_REJECTED,
+        member=appeal.member,
+        cause=entry,
+        note=note,
+    )
+    return appeal
+
+
+# MODERATORS ---------------------------------------------------------------------------
+
+
+def moderate_permission() -> Permission:
+    return Permission.objects.get(codename="moderate", content_type__app_label="vouching")
+
+
+@transaction.atomic
+def moderator_grant(*, member: Member, by: Member | None = None, remove: bool = False) -> None:
+    """Give or take the moderator role; recorded like every moderation act."""
+    permission = moderate_permission()
+    if remove:
+        member.user_permissions.remove(permission)
+    else:
+        member.user_permissions.add(permission)
+    record(
+        actor=by,
+        action=Action.MODERATOR_REMOVED if remove else Action.MODERATOR_GRANTED,
+        member=member,
+    )
+
+
+def record_standing_lost(member_ids, *, generation: int) -> None:
+    """The recalculation's automatic consequence: who lost vouched standing."""
+    ModerationRecord.objects.bulk_create(
+        [
+            ModerationRecord(
+                actor=None,
+                action=Action.STANDING_LOST,
+                member_id=member_id,
+                after={"generation": generation},
+            )
+            for member_id in member_ids
+        ],
+        batch_size=2_000,
+    )
