@@ -4,6 +4,7 @@ server on the test database."""
 
 import os
 import shutil
+import time
 
 import pytest
 from django.urls import reverse
@@ -87,3 +88,73 @@ def test_a_single_meets_someone_through_a_friend(browser, live_server):
     # Jon's conversation refreshes itself every ten seconds.
     page.locator(".bubble.theirs", has_text="Saturday, the tea house?").wait_for(timeout=20_000)
     assert Message.objects.count() == 2
+
+
+def test_a_moderator_works_a_report_and_revokes_a_bad_vouch(browser, live_server):
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+    )
+
+    from matchmaking.models import Report
+    from tests.factories import FounderFactory, MemberFactory
+    from vouching.models import ModerationRecord, Vouch
+
+    vic = VouchedMemberFactory(display_name="Vic")
+    for name in ("Founder", "Second founder"):
+        VouchFactory(voucher=FounderFactory(display_name=name), vouchee=vic)
+    rex = MemberFactory(display_name="Rex")
+    bad = VouchFactory(
+        voucher=vic, vouchee=rex, statement="Rex is my oldest friend, I promise!" * 2
+    )
+    reporter = VouchedMemberFactory(display_name="Rosa")
+    services.report_file(
+        reporter=reporter, reported=vic, reason="fake", note="Vic met Rex yesterday.", vouch=bad
+    )
+    vouching_services.trust_graph_changed()
+    vouching_services.trust_recalculate()
+    moderator = MemberFactory(display_name="Moderator")
+    vouching_services.moderator_grant(member=moderator)
+    secret = generate_totp_secret()
+    TOTP.activate(moderator, secret)
+
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="en")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + reverse("moderation:dashboard"))
+    page.fill("input[name=login]", moderator.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    # The second factor: a code from the authenticator app.
+    page.locator("input[name=code]").wait_for()
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD  # the current period
+    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, counter)))
+    page.press("input[name=code]", "Enter")
+    page.locator("h1", has_text="Moderation").wait_for()
+
+    page.click("nav.console-nav >> text=Reports")
+    page.click("text=Rosa reports Vic")
+    page.click("button:has-text('Claim this report')")
+    page.select_option("select[name=action]", "revoke_vouch")
+    page.select_option("select[name=reason]", "bad_vouch")
+    page.fill("textarea[name=note]", "Vic vouched for someone he met the day before.")
+    page.click("button:has-text('Preview or resolve')")
+    preview = page.locator("section.preview")
+    preview.wait_for()
+    assert "Rex" in preview.inner_text()  # Rex would lose vouched standing
+    assert Vouch.objects.get(pk=bad.pk).status == "accepted"
+    page.click("button:has-text('Confirm')")
+    page.locator("h1", has_text="Open reports").wait_for()
+    assert Vouch.objects.get(pk=bad.pk).status == "revoked"
+    assert Report.objects.get().status == "resolved"
+
+    page.click("nav.console-nav >> text=Log")
+    log = page.locator("table.log")
+    log.wait_for()
+    text = log.inner_text()
+    assert "Revoked a vouch" in text and "met the day before" in text
+    assert "Pledge forfeited" in text and "Resolved a report" in text
+    assert ModerationRecord.objects.filter(action="revoke_vouch", actor=moderator).exists()
