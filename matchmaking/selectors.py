@@ -188,7 +188,7 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     mine = Profile.objects.get(member=viewer)
     generation = trust_paths.current_generation()
     avoid = vouching.blocked_ids(member=viewer)
-    near = trust_paths.neighbourhood(viewer.pk, generation, CLOSENESS_DEPTH, avoid)
+    near = trust_paths.neighbourhood(viewer.pk, generation, avoid)
     rows = _candidates(viewer, mine, any_city).values_list(
         "member_id", "reach", "hide_from_connections", "member__trust__score"
     )

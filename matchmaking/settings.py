@@ -103,6 +103,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pledge")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Trust neighbourhoods are cached per member: the default of 300 entries would evict
+    # them faster than browsing reuses them.
+    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 200_000
 
 # AUTHENTICATION -----------------------------------------------------------------------
 AUTH_USER_MODEL = "vouching.Member"

@@ -143,22 +143,39 @@ def test_batch_resolves_paths_in_a_fixed_number_of_queries(django_assert_max_num
     assert all(found[t.pk].length == 1 for t in targets)
 
 
-def test_lengths_agree_with_networkx_on_a_random_graph():
-    rng = random.Random(4)
+@pytest.mark.parametrize("seed", [4, 5])
+def test_paths_agree_with_networkx_on_a_random_graph(seed):
+    """networkx, by brute force over every shortest path, is the oracle: the same length
+    and the same strength (weakest vouch, then total) on every pair."""
+    rng = random.Random(seed)
     members = people(60)
     graph = nx.Graph()
     graph.add_nodes_from(m.pk for m in members)
-    for _ in range(80):
+    for _ in range(90):
         a, b = rng.sample(members, 2)
         if not Vouch.objects.filter(voucher=a, vouchee=b).exists():
-            VouchFactory(voucher=a, vouchee=b, strength=rng.choice([1, 2, 3]))
-            graph.add_edge(a.pk, b.pk)
+            strength = rng.choice([1, 2, 3])
+            VouchFactory(voucher=a, vouchee=b, strength=strength)
+            best = (
+                max(strength, graph.edges[a.pk, b.pk]["strength"])
+                if graph.has_edge(a.pk, b.pk)
+                else strength
+            )
+            graph.add_edge(a.pk, b.pk, strength=best)
     lengths = dict(nx.all_pairs_shortest_path_length(graph, cutoff=4))
-    for _ in range(150):
+
+    def quality(nodes):
+        strengths = [graph.edges[x, y]["strength"] for x, y in zip(nodes, nodes[1:], strict=False)]
+        return (min(strengths), sum(strengths))
+
+    for _ in range(200):
         a, b = rng.sample(members, 2)
         path = selectors.trust_path(viewer=a, target=b)
         expected = lengths[a.pk].get(b.pk)
         assert (path.length if path else None) == expected
+        if path:
+            best = max(quality(p) for p in nx.all_shortest_paths(graph, a.pk, b.pk))
+            assert quality([m.pk for m in path.members]) == best
         if path:
             pairs = zip(path.members, path.members[1:], strict=False)
             for step, (x, y) in zip(path.steps, pairs, strict=True):

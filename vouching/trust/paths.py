@@ -1,9 +1,8 @@
 """Trust paths: how a viewer is connected to another member ("You → Mei → Jon → Lena").
 
 A request never loads the whole graph. A breadth-first search runs from both ends at
-once over the indexed table of accepted vouches, always widening the smaller side, until
-the two meet or four hops are used; networkx then picks the path on the small graph of
-links the search explored. Each member's links are cached under the current
+once over the indexed table of accepted vouches, two links from each end, and the two
+sides meet in the middle. Each member's links are cached under the current
 graph generation, so a change to the vouch graph makes every cached neighbourhood stale at
 once and nothing needs invalidating by hand.
 
@@ -18,7 +17,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import networkx as nx
 from django.core.cache import cache
 from django.db.models import Q
 
@@ -132,108 +130,101 @@ def prefetch_links(member_ids: list[int], generation: int) -> None:
         member_links(sorted(neighbours), generation)
 
 
-class _Side:
-    """One end of the bidirectional search: how far each member reached is from it."""
+Route = tuple  # (distance, total strength, parent member id or None, Link from the parent)
 
-    def __init__(self, start: int):
-        self.distance = {start: 0}
-        self.frontier = [start]
-        self.depth = 0
 
-    def expand(self, generation: int, hidden: frozenset[int], explored: nx.Graph) -> None:
-        links = member_links(self.frontier, generation)
-        self.depth += 1
-        reached: list[int] = []
-        for member in self.frontier:
+def _routes(start: int, generation: int, hidden: frozenset[int], weakest: int) -> dict:
+    """Best routes from ``start`` to everyone within two links over vouches of at least
+    ``weakest`` strength: for each member, (distance, greatest total strength on a
+    shortest route, the previous member, the link from them)."""
+    routes: dict[int, Route] = {start: (0, 0, None, None)}
+    frontier = [start]
+    for depth in (1, 2):
+        links = member_links(frontier, generation)
+        reached: dict[int, Route] = {}
+        for member in frontier:
+            total = routes[member][1]
             for link in links.get(member, ()):
                 other = link.other
-                if other in hidden:
+                if link.strength < weakest or other in hidden or other in routes:
                     continue
-                voucher, vouchee = (member, other) if link.outgoing else (other, member)
-                known = explored.get_edge_data(member, other)
-                if known is None or link.strength > known["strength"]:
-                    explored.add_edge(
-                        member,
-                        other,
-                        strength=link.strength,
-                        vouch_id=link.vouch_id,
-                        voucher=voucher,
-                        vouchee=vouchee,
-                    )
-                if other not in self.distance:
-                    self.distance[other] = self.depth
-                    reached.append(other)
-        self.frontier = reached
+                candidate = (depth, total + link.strength, member, link)
+                current = reached.get(other)
+                # Greater total first; then the smaller ids, so that answers are stable.
+                if current is None or (candidate[1], -member, -link.vouch_id) > (
+                    current[1],
+                    -current[2],
+                    -current[3].vouch_id,
+                ):
+                    reached[other] = candidate
+        routes.update(reached)
+        frontier = sorted(reached)
+    return routes
 
 
-def strongest_shortest_path(graph: nx.Graph, source: int, target: int) -> list[int] | None:
-    """Among the shortest paths in ``graph``, the one whose weakest link is strongest, then
-    the one with the greatest total strength."""
-    try:
-        length = nx.shortest_path_length(graph, source, target)
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
-        return None
-    from_source = nx.single_source_shortest_path_length(graph, source, cutoff=length)
-    from_target = nx.single_source_shortest_path_length(graph, target, cutoff=length)
-    # The shortest paths form a layered DAG from source to target.
-    layered = nx.DiGraph()
-    for u, v, strength in graph.edges(data="strength"):
-        for a, b in ((u, v), (v, u)):
-            if a in from_source and b in from_target:
-                if from_source[a] + 1 + from_target[b] == length:
-                    layered.add_edge(a, b, strength=strength)
-    for weakest in (3, 2, 1):
-        strong = nx.DiGraph(
-            (a, b, data) for a, b, data in layered.edges(data=True) if data["strength"] >= weakest
-        )
-        if source not in strong or target not in strong or not nx.has_path(strong, source, target):
+def _hops(routes: dict, end: int, towards_start: bool) -> list[tuple[int, int, Link]]:
+    """The route's steps as (from, to, link seen from the member nearer ``start``)."""
+    steps = []
+    node = end
+    while routes[node][2] is not None:
+        _distance, _total, parent, link = routes[node]
+        steps.append((node, parent, link) if towards_start else (parent, node, link))
+        node = parent
+    return steps if towards_start else steps[::-1]
+
+
+def _meet(ahead: dict, behind: dict, length: int | None = None):
+    """The best meeting member of two route sets: shortest total, then greatest strength."""
+    best = None
+    for member in ahead.keys() & behind.keys():
+        hops = ahead[member][0] + behind[member][0]
+        if length is not None and hops != length:
             continue
-        on_paths = (nx.descendants(strong, source) & nx.ancestors(strong, target)) | {
-            source,
-            target,
-        }
-        return nx.dag_longest_path(strong.subgraph(on_paths), weight="strength")
-    return None
+        key = (-hops, ahead[member][1] + behind[member][1], -member)
+        if best is None or key > best[0]:
+            best = (key, member)
+    return None if best is None else (-best[0][0], best[1])
 
 
 def _search(
     viewer_id: int, target_id: int, generation: int, avoid: frozenset[int] = frozenset()
 ) -> TrustPath | None:
+    """Shortest first, then the strongest weakest vouch, then the strongest in total.
+
+    Every path of at most four links has a member at most two links from each end, so
+    two-link route sets from both ends, meeting in the middle, find it. Trying the
+    strongest vouches first (3, then 2, then all) finds the strongest weakest link; the
+    routes keep the greatest total on the way.
+    """
     hidden = _hidden_members(generation) | avoid
     if viewer_id in hidden or target_id in hidden:
         return None
     if viewer_id == target_id:
         return TrustPath(member_ids=(viewer_id,), hops=())
-    ahead, behind = _Side(viewer_id), _Side(target_id)
-    explored = nx.Graph()
-    met = False
-    while ahead.depth + behind.depth < MAX_HOPS:
-        side = ahead if len(ahead.frontier) <= len(behind.frontier) else behind
-        if not side.frontier:
-            return None
-        side.expand(generation, hidden, explored)
-        other = behind if side is ahead else ahead
-        if any(m in other.distance for m in side.frontier):
-            met = True
+    found = None
+    for weakest in (1, 3, 2):
+        ahead = _routes(viewer_id, generation, hidden, weakest)
+        behind = _routes(target_id, generation, hidden, weakest)
+        meeting = _meet(ahead, behind, None if found is None else found[0])
+        if weakest == 1:
+            if meeting is None:
+                return None
+            found = (meeting[0], meeting[1], ahead, behind)
+        elif meeting is not None:
+            found = (meeting[0], meeting[1], ahead, behind)
             break
-    if not met:
-        return None
-    members = strongest_shortest_path(explored, viewer_id, target_id)
-    if members is None or len(members) - 1 > MAX_HOPS:
-        return None
-    edges = [explored.edges[a, b] for a, b in zip(members, members[1:], strict=False)]
-    return TrustPath(
-        member_ids=tuple(members),
-        hops=tuple(
-            Hop(
-                voucher_id=e["voucher"],
-                vouchee_id=e["vouchee"],
-                strength=e["strength"],
-                vouch_id=e["vouch_id"],
-            )
-            for e in edges
-        ),
-    )
+    _length, middle, ahead, behind = found
+    steps = _hops(ahead, middle, towards_start=False) + [
+        (a, b, link) for b, a, link in _hops(behind, middle, towards_start=False)[::-1]
+    ]
+    members = [viewer_id] + [b for _a, b, _link in steps]
+    hops = []
+    for a, b, link in steps:
+        # ``link`` is seen from whichever end of the hop it was loaded for.
+        owner, other = (a, b) if link.other == b else (b, a)
+        voucher, vouchee = (owner, other) if link.outgoing else (other, owner)
+        hops.append(Hop(voucher, vouchee, link.strength, link.vouch_id))
+    return TrustPath(member_ids=tuple(members), hops=tuple(hops))
 
 
 def find_trust_path(
@@ -241,7 +232,7 @@ def find_trust_path(
     target_id: int,
     generation: int | None = None,
     avoid: frozenset[int] = frozenset(),
-):
+) -> TrustPath | None:
     """The strongest shortest path of at most four hops, or None; cached per generation.
 
     ``avoid``: members the path may not pass through (those the viewer blocked or who
@@ -259,27 +250,32 @@ def find_trust_path(
 
 
 def neighbourhood(
-    member_id: int, generation: int, depth: int = 3, avoid: frozenset[int] = frozenset()
+    member_id: int, generation: int, avoid: frozenset[int] = frozenset()
 ) -> dict[int, int]:
-    """Everyone within ``depth`` links of a member, with their distance (the member: 0).
+    """Everyone within three links of a member, with their distance (the member: 0).
 
-    Cached per generation: browsing asks it once and then orders every profile by it.
+    Two links come from the member's cached routes; the third is one query for the
+    neighbours of everyone two links away. Cached per generation: browsing asks it once
+    and then orders every profile by it.
     """
-    key = f"trust:ball:{generation}:{member_id}:{depth}:{_avoid_key(avoid)}"
+    key = f"trust:ball:{generation}:{member_id}:{_avoid_key(avoid)}"
     ball = cache.get(key)
     if ball is not None:
         return ball
     hidden = _hidden_members(generation) | avoid
-    ball = {member_id: 0}
-    frontier = [member_id]
-    for distance in range(1, depth + 1):
-        links = member_links(frontier, generation)
-        reached = []
-        for member in frontier:
-            for link in links.get(member, ()):
-                if link.other not in ball and link.other not in hidden:
-                    ball[link.other] = distance
-                    reached.append(link.other)
-        frontier = reached
+    routes = _routes(member_id, generation, hidden, weakest=1)
+    ball = {member: route[0] for member, route in routes.items()}
+    second = [member for member, distance in ball.items() if distance == 2]
+    for start in range(0, len(second), 5_000):
+        chunk = second[start : start + 5_000]
+        accepted = Vouch.objects.accepted().order_by()
+        beyond = (
+            accepted.filter(voucher_id__in=chunk)
+            .values_list("vouchee_id", flat=True)
+            .union(accepted.filter(vouchee_id__in=chunk).values_list("voucher_id", flat=True))
+        )
+        for other in beyond:
+            if other not in ball and other not in hidden:
+                ball[other] = 3
     cache.set(key, ball, CACHE_SECONDS)
     return ball
