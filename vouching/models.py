@@ -31,6 +31,12 @@ class MemberQuerySet(models.QuerySet):
         """Members hidden by moderation: banned, or suspended right now."""
         return self.filter(Q(banned_at__isnull=False) | Q(suspended_until__gt=timezone.now()))
 
+    def hidden(self):
+        """Members nobody may see or be connected through: inactive or moderated."""
+        return self.filter(
+            Q(is_active=False) | Q(banned_at__isnull=False) | Q(suspended_until__gt=timezone.now())
+        )
+
     def not_moderated(self):
         return self.filter(banned_at__isnull=True).filter(
             Q(suspended_until__isnull=True) | Q(suspended_until__lte=timezone.now())
@@ -121,6 +127,17 @@ class Member(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        indexes = [
+            # Trust paths avoid hidden members: finding the few among many stays an
+            # index scan (``MemberQuerySet.hidden``).
+            models.Index(
+                fields=["id"],
+                name="member_maybe_hidden",
+                condition=Q(is_active=False)
+                | Q(banned_at__isnull=False)
+                | Q(suspended_until__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return self.display_name or self.email

@@ -281,9 +281,12 @@ def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPath
     four hops). Resolves every member on every path in one query."""
     generation = paths.current_generation()
     avoid = blocked_ids(member=viewer)
-    paths.prefetch_links([t.pk for t in targets], generation)
+    paths.prefetch_links([viewer.pk, *(t.pk for t in targets)], generation)
+    memo: dict = {}  # the viewer's side of every search, computed once
     found = {
-        t.pk: None if t.pk in avoid else paths.find_trust_path(viewer.pk, t.pk, generation, avoid)
+        t.pk: None
+        if t.pk in avoid
+        else paths.find_trust_path(viewer.pk, t.pk, generation, avoid, memo)
         for t in targets
     }
     ids = {m for path in found.values() if path for m in path.member_ids}

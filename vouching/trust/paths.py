@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Q
 
 from ..models import Member, TrustState, Vouch
 
@@ -70,11 +69,7 @@ def _hidden_members(generation: int) -> frozenset[int]:
     key = f"trust:hidden:{generation}"
     hidden = cache.get(key)
     if hidden is None:
-        hidden = frozenset(
-            Member.objects.filter(
-                Q(is_active=False) | Q(pk__in=Member.objects.moderated())
-            ).values_list("pk", flat=True)
-        )
+        hidden = frozenset(Member.objects.hidden().values_list("pk", flat=True))
         # Suspensions end by the clock, not by a graph change: keep this one short.
         cache.set(key, hidden, 60)
     return hidden
@@ -117,29 +112,24 @@ def member_links(member_ids: Iterable[int], generation: int) -> dict[int, list[L
     return links
 
 
-# Above this many neighbours, warming their links costs more than the searches save.
-PREFETCH_LIMIT = 2_000
-
-
 def prefetch_links(member_ids: list[int], generation: int) -> None:
-    """Warm the cache with the links of several search targets and of their neighbours,
-    in a few queries, before searching paths to all of them one by one."""
-    links = member_links(member_ids, generation)
-    neighbours = {link.other for found in links.values() for link in found}
-    if len(neighbours) <= PREFETCH_LIMIT:
-        member_links(sorted(neighbours), generation)
+    """Warm the cache with the links of several search targets in one batch, before
+    searching paths to all of them one by one."""
+    member_links(member_ids, generation)
 
 
 Route = tuple  # (distance, total strength, parent member id or None, Link from the parent)
 
 
-def _routes(start: int, generation: int, hidden: frozenset[int], weakest: int) -> dict:
-    """Best routes from ``start`` to everyone within two links over vouches of at least
-    ``weakest`` strength: for each member, (distance, greatest total strength on a
+def _routes(
+    start: int, generation: int, hidden: frozenset[int], weakest: int, depth: int = 2
+) -> dict:
+    """Best routes from ``start`` to everyone within ``depth`` links over vouches of at
+    least ``weakest`` strength: for each member, (distance, greatest total strength on a
     shortest route, the previous member, the link from them)."""
     routes: dict[int, Route] = {start: (0, 0, None, None)}
     frontier = [start]
-    for depth in (1, 2):
+    for distance in range(1, depth + 1):
         links = member_links(frontier, generation)
         reached: dict[int, Route] = {}
         for member in frontier:
@@ -148,7 +138,7 @@ def _routes(start: int, generation: int, hidden: frozenset[int], weakest: int) -
                 other = link.other
                 if link.strength < weakest or other in hidden or other in routes:
                     continue
-                candidate = (depth, total + link.strength, member, link)
+                candidate = (distance, total + link.strength, member, link)
                 current = reached.get(other)
                 # Greater total first; then the smaller ids, so that answers are stable.
                 if current is None or (candidate[1], -member, -link.vouch_id) > (
@@ -187,32 +177,52 @@ def _meet(ahead: dict, behind: dict, length: int | None = None):
 
 
 def _search(
-    viewer_id: int, target_id: int, generation: int, avoid: frozenset[int] = frozenset()
+    viewer_id: int,
+    target_id: int,
+    generation: int,
+    avoid: frozenset[int] = frozenset(),
+    memo: dict | None = None,
 ) -> TrustPath | None:
     """Shortest first, then the strongest weakest vouch, then the strongest in total.
 
-    Every path of at most four links has a member at most two links from each end, so
-    two-link route sets from both ends, meeting in the middle, find it. Trying the
-    strongest vouches first (3, then 2, then all) finds the strongest weakest link; the
-    routes keep the greatest total on the way.
+    Route sets from both ends meet in the middle. The viewer's side reaches two links; the
+    target's side first reaches one, which finds every path of up to three links (each has
+    a member next to the target at most two links from the viewer), and two only when the
+    ends are four links apart. Trying the strongest vouches first (3, then 2, then all)
+    finds the strongest weakest link; the routes keep the greatest total on the way.
+    ``memo`` shares route sets between searches from one viewer (same generation and
+    ``avoid``): the viewer's side is then computed once for a whole page of profiles.
     """
     hidden = _hidden_members(generation) | avoid
     if viewer_id in hidden or target_id in hidden:
         return None
     if viewer_id == target_id:
         return TrustPath(member_ids=(viewer_id,), hops=())
+    memo = {} if memo is None else memo
+
+    def routes(start: int, weakest: int, depth: int) -> dict:
+        key = (start, weakest, depth)
+        if key not in memo:
+            memo[key] = _routes(start, generation, hidden, weakest, depth)
+        return memo[key]
+
     found = None
-    for weakest in (1, 3, 2):
-        ahead = _routes(viewer_id, generation, hidden, weakest)
-        behind = _routes(target_id, generation, hidden, weakest)
-        meeting = _meet(ahead, behind, None if found is None else found[0])
-        if weakest == 1:
-            if meeting is None:
-                return None
-            found = (meeting[0], meeting[1], ahead, behind)
-        elif meeting is not None:
-            found = (meeting[0], meeting[1], ahead, behind)
+    for far_depth in (1, 2):
+        for weakest in (1, 3, 2):
+            ahead = routes(viewer_id, weakest, 2)
+            behind = routes(target_id, weakest, far_depth)
+            meeting = _meet(ahead, behind, None if found is None else found[0])
+            if weakest == 1:
+                if meeting is None:
+                    break
+                found = (meeting[0], meeting[1], ahead, behind)
+            elif meeting is not None:
+                found = (meeting[0], meeting[1], ahead, behind)
+                break
+        if found is not None:
             break
+    if found is None:
+        return None
     _length, middle, ahead, behind = found
     steps = _hops(ahead, middle, towards_start=False) + [
         (a, b, link) for b, a, link in _hops(behind, middle, towards_start=False)[::-1]
@@ -232,11 +242,12 @@ def find_trust_path(
     target_id: int,
     generation: int | None = None,
     avoid: frozenset[int] = frozenset(),
+    memo: dict | None = None,
 ) -> TrustPath | None:
     """The strongest shortest path of at most four hops, or None; cached per generation.
 
     ``avoid``: members the path may not pass through (those the viewer blocked or who
-    blocked the viewer).
+    blocked the viewer). ``memo``: see ``_search``.
     """
     if generation is None:
         generation = current_generation()
@@ -244,7 +255,7 @@ def find_trust_path(
     cached = cache.get(key, _MISSING)
     if cached is not _MISSING:
         return cached
-    path = _search(viewer_id, target_id, generation, avoid)
+    path = _search(viewer_id, target_id, generation, avoid, memo)
     cache.set(key, path, CACHE_SECONDS)
     return path
 
