@@ -9,6 +9,7 @@ and run only when the moderator confirms.
 from __future__ import annotations
 
 import csv
+import uuid
 from datetime import datetime, time, timedelta
 from functools import wraps
 
@@ -18,6 +19,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -429,8 +431,13 @@ def rings(request):
     preview = None
     chosen: list[Member] = []
     if request.method == "POST":
-        ids = request.POST.getlist("members")
-        chosen = list(Member.objects.filter(public_id__in=ids))
+        ids = []
+        for value in request.POST.getlist("members"):
+            try:
+                ids.append(uuid.UUID(value))
+            except ValueError:
+                continue
+        chosen = list(Member.objects.filter(public_id__in=ids).exclude(pk=request.user.pk))
         if not chosen:
             form.add_error(None, _("Choose the members to suspend."))
         elif form.is_valid():
@@ -438,19 +445,24 @@ def rings(request):
                 preview = vouching.moderation_preview(remove=chosen)
                 form = RemoveForm(initial={**form.cleaned_data, "confirm": True}, action="suspend")
             else:
-                for member in chosen:
-                    vouching.member_suspend(
-                        member=member,
-                        moderator=request.user,
-                        until=form.until_moment(),
-                        reason=form.cleaned_data["reason"],
-                        note=form.cleaned_data["note"],
-                        revoke_given=form.cleaned_data.get("revoke_given", False),
+                try:
+                    with transaction.atomic():  # all of the ring or none of it
+                        for member in chosen:
+                            vouching.member_suspend(
+                                member=member,
+                                moderator=request.user,
+                                until=form.until_moment(),
+                                reason=form.cleaned_data["reason"],
+                                note=form.cleaned_data["note"],
+                                revoke_given=form.cleaned_data.get("revoke_given", False),
+                            )
+                except ValidationError as error:
+                    _apply(form, error)
+                else:
+                    messages.success(
+                        request, _("%(count)d members suspended.") % {"count": len(chosen)}
                     )
-                messages.success(
-                    request, _("%(count)d members suspended.") % {"count": len(chosen)}
-                )
-                return redirect("moderation:rings")
+                    return redirect("moderation:rings")
     return render(
         request,
         "moderation/rings.html",
@@ -464,10 +476,19 @@ def rings(request):
 @moderator_required
 def log(request):
     records = ModerationRecord.objects.select_related("actor", "member", "vouch")
-    member_id = request.GET.get("member")
+    member_id = request.GET.get("member", "")
     if member_id:
-        records = records.filter(member__public_id=member_id)
+        try:
+            records = records.filter(member__public_id=uuid.UUID(member_id))
+        except ValueError:
+            records = records.none()
     return render(request, "moderation/log.html", {"records": records[:200]})
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: never a formula, whoever wrote it."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @moderator_required
@@ -491,21 +512,20 @@ def log_csv(request):
         ]
     )
     for r in ModerationRecord.objects.select_related("actor", "member").order_by("pk").iterator():
-        writer.writerow(
-            [
-                r.created_at.isoformat(),
-                r.actor.email if r.actor else "",
-                r.action,
-                r.member.email if r.member else "",
-                r.vouch_id or "",
-                r.report_id or "",
-                r.reason,
-                r.note,
-                r.before,
-                r.after,
-                r.cause_id or "",
-            ]
-        )
+        row = [
+            r.created_at.isoformat(),
+            r.actor.email if r.actor else "",
+            r.action,
+            r.member.email if r.member else "",
+            r.vouch_id or "",
+            r.report_id or "",
+            r.reason,
+            r.note,
+            r.before,
+            r.after,
+            r.cause_id or "",
+        ]
+        writer.writerow([_cell(value) for value in row])
     return response
 
 

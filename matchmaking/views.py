@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -242,7 +243,16 @@ def react(request, public_id, kind):
         messages.success(request, done)
     if match:
         return redirect("matchmaking:match", match_id=match.pk)
-    return redirect(request.POST.get("next") or reverse("matchmaking:browse"))
+    return redirect(_next_on_this_site(request) or reverse("matchmaking:browse"))
+
+
+def _next_on_this_site(request) -> str | None:
+    """The page to go back to, if it is one of ours: never a redirect to another site."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else None
 
 
 @login_required

@@ -305,6 +305,28 @@ def test_log_exports_as_csv(community):
     assert any(r["action"] == "ban" and r["note"] == "Fake." for r in rows)
 
 
+def test_the_csv_never_carries_a_formula(community):
+    mod = moderator()
+    services.member_ban(
+        member=community["bob"], moderator=mod, reason="fake", note='=HYPERLINK("x","y")'
+    )
+    response = with_second_factor(mod).get(reverse("moderation:log_csv"))
+    notes = [r["note"] for r in csv.DictReader(io.StringIO(response.content.decode()))]
+    assert '\'=HYPERLINK("x","y")' in notes
+    assert not any(note.startswith("=") for note in notes)
+
+
+@pytest.mark.parametrize("member", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_the_log_filtered_by_an_unknown_member_is_empty(community, member):
+    mod = moderator()
+    services.member_ban(member=community["bob"], moderator=mod, reason="fake", note="Fake.")
+    response = with_second_factor(mod).get(reverse("moderation:log"), {"member": member})
+    assert response.status_code == 200
+    assert not response.context["records"]
+    everything = with_second_factor(mod).get(reverse("moderation:log"))
+    assert everything.context["records"]
+
+
 # THE CONSOLE: PERMISSION AND SECOND FACTOR --------------------------------------------
 
 
@@ -477,7 +499,8 @@ def test_rings_page_suspends_through_the_preview():
         for b in ring:
             if a != b:
                 VouchFactory(voucher=a, vouchee=b)
-    client = with_second_factor(moderator())
+    mod = moderator()
+    client = with_second_factor(mod)
     page = client.get(reverse("moderation:rings")).text
     assert all(m.display_name in page for m in ring)
     data = {
@@ -487,6 +510,11 @@ def test_rings_page_suspends_through_the_preview():
         "until": (timezone.localdate() + timedelta(days=30)).isoformat(),
     }
     assert "Before you confirm" in client.post(reverse("moderation:rings"), data).text
+    assert not Member.objects.moderated().exists()
+    # A forged id is ignored, and the moderator never suspends themselves by it.
+    forged = {**data, "members": ["not-a-uuid", str(mod.public_id)]}
+    response = client.post(reverse("moderation:rings"), {**forged, "confirm": "True"})
+    assert "Choose the members to suspend." in response.text
     assert not Member.objects.moderated().exists()
     client.post(reverse("moderation:rings"), {**data, "confirm": "True"})
     assert Member.objects.moderated().count() == 5

@@ -119,6 +119,22 @@ def test_browse_shows_cards_with_trust_paths_and_htmx_interest(pair, client_for)
     assert response["Location"] == reverse("matchmaking:match", args=[match.pk])
 
 
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/browse/?page=2", "/browse/?page=2"),
+        ("https://evil.example/phish", "/browse/"),
+        ("//evil.example/phish", "/browse/"),
+    ],
+)
+def test_a_pass_goes_back_only_to_a_page_of_this_site(pair, client_for, next_url, expected):
+    _mei, lena, jon = pair
+    response = client_for(jon.member).post(
+        reverse("matchmaking:pass", args=[lena.member.public_id]), {"next": next_url}
+    )
+    assert response.status_code == 302 and response["Location"] == expected
+
+
 def test_browse_needs_a_profile_and_standing(client_for):
     member = VouchedMemberFactory()
     assert (
