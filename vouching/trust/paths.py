@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db.models import F, Value
 
 from ..models import Member, TrustState, Vouch
 
@@ -76,23 +77,24 @@ def _hidden_members(generation: int) -> frozenset[int]:
 
 
 def _load_links(member_ids: list[int]) -> dict[int, list[Link]]:
-    """Links of members straight from the vouch table: two index scans."""
+    """Links of members straight from the vouch table: one query over the two covering
+    indexes of accepted vouches (by voucher and by vouchee)."""
     best: dict[int, dict[int, Link]] = {m: {} for m in member_ids}
-
-    def keep(owner: int, link: Link) -> None:
-        current = best[owner].get(link.other)
-        if current is None or link.strength > current.strength:
-            best[owner][link.other] = link
-
-    accepted = Vouch.objects.accepted()
-    for voucher, vouchee, strength, pk in accepted.filter(voucher_id__in=member_ids).values_list(
-        "voucher_id", "vouchee_id", "strength", "pk"
-    ):
-        keep(voucher, Link(vouchee, strength, pk, True))
-    for voucher, vouchee, strength, pk in accepted.filter(vouchee_id__in=member_ids).values_list(
-        "voucher_id", "vouchee_id", "strength", "pk"
-    ):
-        keep(vouchee, Link(voucher, strength, pk, False))
+    accepted = Vouch.objects.accepted().order_by()
+    columns = ("owner", "other", "strength", "pk", "outgoing")
+    for start in range(0, len(member_ids), 5_000):
+        chunk = member_ids[start : start + 5_000]
+        given = accepted.filter(voucher_id__in=chunk).annotate(
+            owner=F("voucher_id"), other=F("vouchee_id"), outgoing=Value(True)
+        )
+        received = accepted.filter(vouchee_id__in=chunk).annotate(
+            owner=F("vouchee_id"), other=F("voucher_id"), outgoing=Value(False)
+        )
+        rows = given.values_list(*columns).union(received.values_list(*columns), all=True)
+        for owner, other, strength, pk, outgoing in rows:
+            current = best[owner].get(other)
+            if current is None or strength > current.strength:
+                best[owner][other] = Link(other, strength, pk, bool(outgoing))
     return {m: list(links.values()) for m, links in best.items()}
 
 
@@ -185,11 +187,10 @@ def _search(
 ) -> TrustPath | None:
     """Shortest first, then the strongest weakest vouch, then the strongest in total.
 
-    Route sets from both ends meet in the middle. The viewer's side reaches two links; the
-    target's side first reaches one, which finds every path of up to three links (each has
-    a member next to the target at most two links from the viewer), and two only when the
-    ends are four links apart. Trying the strongest vouches first (3, then 2, then all)
-    finds the strongest weakest link; the routes keep the greatest total on the way.
+    Route sets from both ends meet in the middle: every path of at most four links has a
+    member at most two links from each end, and a path of three has one at most two from
+    one end and one from the other. Trying the strongest vouches first (3, then 2, then
+    all) finds the strongest weakest link; the routes keep the greatest total on the way.
     ``memo`` shares route sets between searches from one viewer (same generation and
     ``avoid``): the viewer's side is then computed once for a whole page of profiles.
     """
@@ -206,11 +207,21 @@ def _search(
             memo[key] = _routes(start, generation, hidden, weakest, depth)
         return memo[key]
 
+    # Stages of growing reach: (1, 1) finds paths of up to two links, one side at two
+    # links finds three, both at two find four. The side to widen first is the one whose
+    # routes are already known (a page of profiles from one viewer), else the one with
+    # fewer links: widening a popular member's side would load thousands of links.
+    if (viewer_id, 1, 2) in memo:
+        viewer_first = True
+    else:
+        degrees = member_links([viewer_id, target_id], generation)
+        viewer_first = len(degrees[viewer_id]) <= len(degrees[target_id])
+    stages = ((1, 1), (2, 1) if viewer_first else (1, 2), (2, 2))
     found = None
-    for far_depth in (1, 2):
+    for near, far in stages:
         for weakest in (1, 3, 2):
-            ahead = routes(viewer_id, weakest, 2)
-            behind = routes(target_id, weakest, far_depth)
+            ahead = routes(viewer_id, weakest, near)
+            behind = routes(target_id, weakest, far)
             meeting = _meet(ahead, behind, None if found is None else found[0])
             if weakest == 1:
                 if meeting is None:
