@@ -289,17 +289,26 @@ def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPath
         else paths.find_trust_path(viewer.pk, t.pk, generation, avoid, memo)
         for t in targets
     }
-    ids = {m for path in found.values() if path for m in path.member_ids}
-    members = Member.objects.in_bulk(ids)
+    # Every member on a path is at one end of one of its vouches: one query reads them
+    # all, with each vouch's relationship.
     vouch_ids = {hop.vouch_id for path in found.values() if path for hop in path.hops}
-    relationships = (
-        dict(Vouch.objects.filter(pk__in=vouch_ids).values_list("pk", "relationship"))
+    vouches = (
+        Vouch.objects.select_related("voucher", "vouchee").order_by().in_bulk(vouch_ids)
         if vouch_ids
         else {}
     )
+    members = {viewer.pk: viewer}
+    for vouch in vouches.values():
+        members[vouch.voucher_id] = vouch.voucher
+        members[vouch.vouchee_id] = vouch.vouchee
+    relationships = {pk: vouch.relationship for pk, vouch in vouches.items()}
     views: dict[int, TrustPathView | None] = {}
     for target_id, path in found.items():
-        if path is None or any(m not in members for m in path.member_ids):
+        if (
+            path is None
+            or any(m not in members for m in path.member_ids)
+            or any(hop.vouch_id not in vouches for hop in path.hops)
+        ):
             views[target_id] = None
             continue
         views[target_id] = TrustPathView(

@@ -134,3 +134,20 @@ def test_progress_bar_on_a_terminal_only():
     with Progress("Importing vouches", 200, piped) as bar:
         bar.advance(200)
     assert piped.getvalue() == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_leaves_the_vouch_table_vacuumed(tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's; CI runs this on PostgreSQL")
+    lines = "\n".join(f"m{i},m{i + 1},2" for i in range(6_000))
+    out = run_import(tmp_path, lines)
+    assert "Vacuumed and analysed" in out
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s",
+            [Vouch._meta.db_table],
+        )
+        assert cursor.fetchone() == (True,)

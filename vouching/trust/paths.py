@@ -57,8 +57,8 @@ class TrustPath:
 
 
 def current_generation() -> int:
-    generation = TrustState.objects.values_list("generation", flat=True).first()
-    return generation or 0
+    generation = TrustState.objects.order_by().values_list("generation", flat=True)[:1]
+    return generation[0] if generation else 0
 
 
 def _avoid_key(avoid: frozenset[int]) -> str:

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from vouching.management.progress import Progress
-from vouching.services.imports import vouches_import
+from vouching.services.imports import BATCH, vouch_tables_settle, vouches_import
 
 
 def capacities_arg(text: str) -> list[int]:
@@ -53,6 +53,8 @@ class Command(BaseCommand):
         )
         if bars:
             bars[-1].close()
+        if summary.vouches > BATCH and vouch_tables_settle():
+            self.stdout.write("Vacuumed and analysed the member and vouch tables.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {summary.vouches:,} vouches; {summary.members_created:,} new "
