@@ -281,14 +281,9 @@ def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPath
     four hops). Resolves every member on every path in one query."""
     generation = paths.current_generation()
     avoid = blocked_ids(member=viewer)
-    paths.prefetch_links([viewer.pk, *(t.pk for t in targets)], generation)
-    memo: dict = {}  # the viewer's side of every search, computed once
-    found = {
-        t.pk: None
-        if t.pk in avoid
-        else paths.find_trust_path(viewer.pk, t.pk, generation, avoid, memo)
-        for t in targets
-    }
+    reachable = [t.pk for t in targets if t.pk not in avoid]
+    found = {t.pk: None for t in targets}
+    found.update(paths.find_trust_paths(viewer.pk, reachable, generation, avoid))
     # Every member on a path is at one end of one of its vouches: one query reads them
     # all, with each vouch's relationship.
     vouch_ids = {hop.vouch_id for path in found.values() if path for hop in path.hops}

@@ -14,11 +14,12 @@ points; a hop records who vouched for whom.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import F, Value
+from django.db import connection
 
 from ..models import Member, TrustState, Vouch
 
@@ -76,26 +77,80 @@ def _hidden_members(generation: int) -> frozenset[int]:
     return hidden
 
 
-def _load_links(member_ids: list[int]) -> dict[int, list[Link]]:
-    """Links of members straight from the vouch table: one query over the two covering
-    indexes of accepted vouches (by voucher and by vouchee)."""
-    best: dict[int, dict[int, Link]] = {m: {} for m in member_ids}
-    accepted = Vouch.objects.accepted().order_by()
-    columns = ("owner", "other", "strength", "pk", "outgoing")
-    for start in range(0, len(member_ids), 5_000):
-        chunk = member_ids[start : start + 5_000]
-        given = accepted.filter(voucher_id__in=chunk).annotate(
-            owner=F("voucher_id"), other=F("vouchee_id"), outgoing=Value(True)
+def _in(column: str, values: Iterable[int]) -> tuple[str, list]:
+    """``column`` is one of ``values``, as one query parameter however many they are
+    (SQLite caps the number of parameters; PostgreSQL plans one array faster)."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
+
+
+def _links_query(owners: list[int], towards=None) -> dict[int, list[Link]]:
+    """The links of ``owners`` (the strongest vouch per pair, either way), one query over
+    the two covering indexes of accepted vouches. ``towards(column)`` may add a condition
+    on the other end: (SQL, parameters). Plain SQL: this runs several times in every
+    cold trust-path search, where building ORM queries cost more than running them."""
+    best: dict[int, dict[int, Link]] = {m: {} for m in owners}
+    table = Vouch._meta.db_table
+    halves = []
+    params: list = []
+    for owner, other, outgoing in (
+        ("voucher_id", "vouchee_id", 1),
+        ("vouchee_id", "voucher_id", 0),
+    ):
+        owned, owned_params = _in(owner, owners)
+        extra, extra_params = towards(other) if towards else ("", [])
+        halves.append(
+            f"SELECT {owner}, {other}, strength, id, {outgoing} FROM {table} "
+            f"WHERE status = %s AND {owned}{extra}"
         )
-        received = accepted.filter(vouchee_id__in=chunk).annotate(
-            owner=F("vouchee_id"), other=F("voucher_id"), outgoing=Value(False)
-        )
-        rows = given.values_list(*columns).union(received.values_list(*columns), all=True)
-        for owner, other, strength, pk, outgoing in rows:
+        params += [Vouch.Status.ACCEPTED, *owned_params, *extra_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(halves), params)
+        for owner, other, strength, pk, outgoing in cursor.fetchall():
             current = best[owner].get(other)
             if current is None or strength > current.strength:
                 best[owner][other] = Link(other, strength, pk, bool(outgoing))
     return {m: list(links.values()) for m, links in best.items()}
+
+
+def _load_links(member_ids: list[int]) -> dict[int, list[Link]]:
+    """Links of members straight from the vouch table."""
+    return _links_query(member_ids)
+
+
+def _links_to(owners: list[int], others: Iterable[int]) -> dict[int, list[Link]]:
+    """Only the links of ``owners`` that lead to one of ``others``."""
+    others = sorted(set(others))
+    if not owners or not others:
+        return {m: [] for m in owners}
+
+    def towards(column: str) -> tuple[str, list]:
+        condition, params = _in(column, others)
+        return f" AND {condition}", params
+
+    return _links_query(owners, towards)
+
+
+def _links_towards(owners: list[int], near: list[int]) -> dict[int, list[Link]]:
+    """Only the links of ``owners`` that lead to a member linked to one of ``near``: the
+    database matches the two sides, so a popular member's thousands of links never
+    travel to Python."""
+    if not owners or not near:
+        return {m: [] for m in owners}
+    table = Vouch._meta.db_table
+
+    def towards(column: str) -> tuple[str, list]:
+        given, given_params = _in("voucher_id", near)
+        received, received_params = _in("vouchee_id", near)
+        return (
+            f" AND ({column} IN (SELECT vouchee_id FROM {table} WHERE status = %s AND {given})"
+            f" OR {column} IN (SELECT voucher_id FROM {table} WHERE status = %s AND {received}))",
+            [Vouch.Status.ACCEPTED, *given_params, Vouch.Status.ACCEPTED, *received_params],
+        )
+
+    return _links_query(owners, towards)
 
 
 def member_links(member_ids: Iterable[int], generation: int) -> dict[int, list[Link]]:
@@ -124,15 +179,25 @@ Route = tuple  # (distance, total strength, parent member id or None, Link from 
 
 
 def _routes(
-    start: int, generation: int, hidden: frozenset[int], weakest: int, depth: int = 2
+    start: int,
+    generation: int,
+    hidden: frozenset[int],
+    weakest: int,
+    depth: int = 2,
+    second: dict[int, list[Link]] | None = None,
 ) -> dict:
     """Best routes from ``start`` to everyone within ``depth`` links over vouches of at
     least ``weakest`` strength: for each member, (distance, greatest total strength on a
-    shortest route, the previous member, the link from them)."""
+    shortest route, the previous member, the link from them). ``second``: the links to
+    follow from the first ring instead of all of theirs (a search that knows where it
+    must meet the other side)."""
     routes: dict[int, Route] = {start: (0, 0, None, None)}
     frontier = [start]
     for distance in range(1, depth + 1):
-        links = member_links(frontier, generation)
+        if distance == 2 and second is not None:
+            links = second
+        else:
+            links = member_links(frontier, generation)
         reached: dict[int, Route] = {}
         for member in frontier:
             total = routes[member][1]
@@ -189,49 +254,28 @@ def _search(
 
     Route sets from both ends meet in the middle: every path of at most four links has a
     member at most two links from each end, and a path of three has one at most two from
-    one end and one from the other. Trying the strongest vouches first (3, then 2, then
-    all) finds the strongest weakest link; the routes keep the greatest total on the way.
-    ``memo`` shares route sets between searches from one viewer (same generation and
-    ``avoid``): the viewer's side is then computed once for a whole page of profiles.
+    one end and one from the other. The routes keep the greatest total on the way, and a
+    second pass over vouches of strength 2 or more finds the strongest weakest link.
+    Alone, a search asks the database only for what can meet (``_staged``); with a
+    ``memo`` shared by the searches from one viewer (same generation and ``avoid``), the
+    viewer's routes are computed once for a whole page of profiles (``_widening``).
     """
     hidden = _hidden_members(generation) | avoid
     if viewer_id in hidden or target_id in hidden:
         return None
     if viewer_id == target_id:
         return TrustPath(member_ids=(viewer_id,), hops=())
-    memo = {} if memo is None else memo
-
-    def routes(start: int, weakest: int, depth: int) -> dict:
-        key = (start, weakest, depth)
-        if key not in memo:
-            memo[key] = _routes(start, generation, hidden, weakest, depth)
-        return memo[key]
-
-    # Stages of growing reach: (1, 1) finds paths of up to two links, one side at two
-    # links finds three, both at two find four. The side to widen first is the one whose
-    # routes are already known (a page of profiles from one viewer), else the one with
-    # fewer links: widening a popular member's side would load thousands of links.
-    if (viewer_id, 1, 2) in memo:
-        viewer_first = True
+    if memo is None:
+        found = _staged(viewer_id, target_id, generation, hidden)
     else:
-        degrees = member_links([viewer_id, target_id], generation)
-        viewer_first = len(degrees[viewer_id]) <= len(degrees[target_id])
-    stages = ((1, 1), (2, 1) if viewer_first else (1, 2), (2, 2))
-    found = None
-    for near, far in stages:
-        for weakest in (1, 3, 2):
-            ahead = routes(viewer_id, weakest, near)
-            behind = routes(target_id, weakest, far)
-            meeting = _meet(ahead, behind, None if found is None else found[0])
-            if weakest == 1:
-                if meeting is None:
-                    break
-                found = (meeting[0], meeting[1], ahead, behind)
-            elif meeting is not None:
-                found = (meeting[0], meeting[1], ahead, behind)
-                break
-        if found is not None:
-            break
+
+        def routes(start: int, weakest: int, depth: int) -> dict:
+            key = (start, weakest, depth)
+            if key not in memo:
+                memo[key] = _routes(start, generation, hidden, weakest, depth)
+            return memo[key]
+
+        found = _widening(viewer_id, target_id, routes)
     if found is None:
         return None
     _length, middle, ahead, behind = found
@@ -246,6 +290,74 @@ def _search(
         voucher, vouchee = (owner, other) if link.outgoing else (other, owner)
         hops.append(Hop(voucher, vouchee, link.strength, link.vouch_id))
     return TrustPath(member_ids=tuple(members), hops=tuple(hops))
+
+
+def _best_meeting(ahead_for, behind_for):
+    """The best meeting: the shortest length over all vouches, then at that length the
+    greatest total over vouches of strength 2 or more if they connect, else over all.
+
+    No pass over strength 3 alone is needed: a path of strength-3 vouches only has the
+    greatest total any path of its length can have, so the strength-2 pass finds it.
+    """
+    found = None
+    for weakest in (1, 2):
+        ahead, behind = ahead_for(weakest), behind_for(weakest)
+        meeting = _meet(ahead, behind, None if found is None else found[0])
+        if weakest == 1:
+            if meeting is None:
+                return None
+            found = (meeting[0], meeting[1], ahead, behind)
+        elif meeting is not None:
+            return (meeting[0], meeting[1], ahead, behind)
+    return found
+
+
+def _staged(viewer_id: int, target_id: int, generation: int, hidden: frozenset[int]):
+    """One search in three stages, each a query that returns only what can meet.
+
+    Two links: the two ends' own links (cached). Three: the links between the viewer's
+    ring and the target's ring. Four: the viewer's ring's links to members linked to the
+    target's ring, then the target's ring's links to those members.
+    """
+    ends = member_links([viewer_id, target_id], generation)
+
+    def ring(member: int) -> list[int]:
+        return sorted({link.other for link in ends[member]} - hidden - {viewer_id, target_id})
+
+    found = _best_meeting(
+        lambda w: _routes(viewer_id, generation, hidden, w, 1),
+        lambda w: _routes(target_id, generation, hidden, w, 1),
+    )
+    if found is not None:
+        return found
+    mine, theirs = ring(viewer_id), ring(target_id)
+    bridges = _links_to(mine, theirs)
+    found = _best_meeting(
+        lambda w: _routes(viewer_id, generation, hidden, w, 2, second=bridges),
+        lambda w: _routes(target_id, generation, hidden, w, 1),
+    )
+    if found is not None:
+        return found
+    ahead_links = _links_towards(mine, theirs)
+    middle = {link.other for links in ahead_links.values() for link in links} - hidden
+    behind_links = _links_to(theirs, middle)
+    return _best_meeting(
+        lambda w: _routes(viewer_id, generation, hidden, w, 2, second=ahead_links),
+        lambda w: _routes(target_id, generation, hidden, w, 2, second=behind_links),
+    )
+
+
+def _widening(viewer_id: int, target_id: int, routes):
+    """Searches from one viewer to a page of members: the viewer's two-link routes are
+    computed once and shared; each target's side widens only as far as needed."""
+    for near, far in ((2, 1), (2, 2)):
+        found = _best_meeting(
+            lambda w, near=near: routes(viewer_id, w, near),
+            lambda w, far=far: routes(target_id, w, far),
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def find_trust_path(
@@ -269,6 +381,27 @@ def find_trust_path(
     path = _search(viewer_id, target_id, generation, avoid, memo)
     cache.set(key, path, CACHE_SECONDS)
     return path
+
+
+def find_trust_paths(
+    viewer_id: int, target_ids: list[int], generation: int, avoid: frozenset[int] = frozenset()
+) -> dict[int, TrustPath | None]:
+    """``find_trust_path`` to several targets: the cached answers in one cache round trip,
+    and the others searched with the viewer's side shared between them."""
+    keys = {
+        target: f"trust:path:{generation}:{viewer_id}:{target}:{_avoid_key(avoid)}"
+        for target in target_ids
+    }
+    cached = cache.get_many(list(keys.values()))
+    found = {target: cached[key] for target, key in keys.items() if key in cached}
+    missing = [target for target in target_ids if target not in found]
+    if missing:
+        prefetch_links([viewer_id, *missing], generation)
+        memo: dict | None = {} if len(missing) > 1 else None
+        searched = {t: _search(viewer_id, t, generation, avoid, memo) for t in missing}
+        cache.set_many({keys[t]: path for t, path in searched.items()}, CACHE_SECONDS)
+        found.update(searched)
+    return found
 
 
 def neighbourhood(
