@@ -278,31 +278,28 @@ class TrustPathView:
 
 def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPathView | None]:
     """How the viewer is connected to each target (member id → path, or None beyond
-    four hops). Resolves every member on every path in one query."""
+    four hops). Reads every member and vouch on every path in two queries."""
     generation = paths.current_generation()
     avoid = blocked_ids(member=viewer)
     reachable = [t.pk for t in targets if t.pk not in avoid]
     found = {t.pk: None for t in targets}
     found.update(paths.find_trust_paths(viewer.pk, reachable, generation, avoid))
-    # Every member on a path is at one end of one of its vouches: one query reads them
-    # all, with each vouch's relationship.
+    # Two light queries: building a select_related join of two members per vouch costs
+    # Django more than a second round trip.
     vouch_ids = {hop.vouch_id for path in found.values() if path for hop in path.hops}
-    vouches = (
-        Vouch.objects.select_related("voucher", "vouchee").order_by().in_bulk(vouch_ids)
+    relationships = (
+        dict(Vouch.objects.filter(pk__in=vouch_ids).order_by().values_list("pk", "relationship"))
         if vouch_ids
         else {}
     )
-    members = {viewer.pk: viewer}
-    for vouch in vouches.values():
-        members[vouch.voucher_id] = vouch.voucher
-        members[vouch.vouchee_id] = vouch.vouchee
-    relationships = {pk: vouch.relationship for pk, vouch in vouches.items()}
+    ids = {m for path in found.values() if path for m in path.member_ids} - {viewer.pk}
+    members = {viewer.pk: viewer, **(Member.objects.in_bulk(ids) if ids else {})}
     views: dict[int, TrustPathView | None] = {}
     for target_id, path in found.items():
         if (
             path is None
             or any(m not in members for m in path.member_ids)
-            or any(hop.vouch_id not in vouches for hop in path.hops)
+            or any(hop.vouch_id not in relationships for hop in path.hops)
         ):
             views[target_id] = None
             continue
