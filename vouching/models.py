@@ -26,6 +26,12 @@ class Standing(models.TextChoices):
     BANNED = "banned", _("Banned")
 
 
+# Members who may be hidden from others: a partial index holds exactly these, and
+# ``MemberQuerySet.hidden`` repeats the condition word for word, which is how SQLite
+# (unlike PostgreSQL, which proves the implication) knows it may use the index.
+MAYBE_HIDDEN = Q(is_active=False) | Q(banned_at__isnull=False) | Q(suspended_until__isnull=False)
+
+
 class MemberQuerySet(models.QuerySet):
     def moderated(self):
         """Members hidden by moderation: banned, or suspended right now."""
@@ -33,7 +39,7 @@ class MemberQuerySet(models.QuerySet):
 
     def hidden(self):
         """Members nobody may see or be connected through: inactive or moderated."""
-        return self.filter(
+        return self.filter(MAYBE_HIDDEN).filter(
             Q(is_active=False) | Q(banned_at__isnull=False) | Q(suspended_until__gt=timezone.now())
         )
 
@@ -130,13 +136,7 @@ class Member(AbstractBaseUser, PermissionsMixin):
         indexes = [
             # Trust paths avoid hidden members: finding the few among many stays an
             # index scan (``MemberQuerySet.hidden``).
-            models.Index(
-                fields=["id"],
-                name="member_maybe_hidden",
-                condition=Q(is_active=False)
-                | Q(banned_at__isnull=False)
-                | Q(suspended_until__isnull=False),
-            ),
+            models.Index(fields=["id"], name="member_maybe_hidden", condition=MAYBE_HIDDEN),
         ]
 
     def __str__(self):
@@ -337,17 +337,16 @@ class Vouch(VouchFields):
         indexes = [
             models.Index(fields=["voucher", "status"], name="vouch_voucher_status"),
             models.Index(fields=["vouchee", "status"], name="vouch_vouchee_status"),
-            # Trust paths walk accepted vouches both ways; on PostgreSQL these answer
-            # from the index alone.
+            # Trust paths walk accepted vouches both ways and answer from these indexes
+            # alone: covering key columns rather than INCLUDE, which SQLite lacks, and
+            # the status too, without which SQLite visits the table for its condition.
             models.Index(
-                fields=["voucher"],
-                include=["vouchee", "strength", "id"],
+                fields=["voucher", "vouchee", "strength", "id", "status"],
                 condition=Q(status="accepted"),
                 name="vouch_accepted_out",
             ),
             models.Index(
-                fields=["vouchee"],
-                include=["voucher", "strength", "id"],
+                fields=["vouchee", "voucher", "strength", "id", "status"],
                 condition=Q(status="accepted"),
                 name="vouch_accepted_in",
             ),
