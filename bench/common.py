@@ -45,6 +45,7 @@ def database_url(engine: str, members: int) -> str:
     if engine == "postgres":
         return POSTGRES_URL.format(name=f"pledge_bench_{size_label(members)}")
     if engine == "sqlite":
+        VAR.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{VAR / f'bench-{size_label(members)}.sqlite3'}"
     raise ValueError(f"unknown database engine {engine!r}")
 

@@ -194,6 +194,9 @@ def test_reach_and_hiding(reach, hide, hops, visible):
     if hops:
         connect(him.member, her.member, hops)
     assert selectors.may_see_profile(him.member, her) is visible
+    # Browsing applies the same rule, from the viewer's cached neighbourhood.
+    shown = [card.member.pk for card in selectors.browse(viewer=him.member).cards]
+    assert (her.member.pk in shown) is visible
 
 
 @pytest.mark.parametrize(

@@ -135,6 +135,21 @@ def _load_links(member_ids: list[int]) -> dict[int, list[Link]]:
     return _links_query(member_ids)
 
 
+def _neighbours(members: list[int]) -> set[int]:
+    """Everyone linked to one of ``members`` by an accepted vouch, either way: one query
+    answered from the two covering indexes alone."""
+    if not members:
+        return set()
+    halves, params = [], []
+    for owner, other in (("voucher_id", "vouchee_id"), ("vouchee_id", "voucher_id")):
+        owned, owned_params = _in(owner, members)
+        halves.append(f"SELECT {other} FROM {_vouches_by(owner)} WHERE {ACCEPTED} AND {owned}")
+        params += owned_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(halves), params)
+        return {other for (other,) in cursor.fetchall()}
+
+
 def _links_to(owners: list[int], others: Iterable[int]) -> dict[int, list[Link]]:
     """Only the links of ``owners`` that lead to one of ``others``."""
     others = sorted(set(others))
@@ -436,16 +451,8 @@ def neighbourhood(
     routes = _routes(member_id, generation, hidden, weakest=1)
     ball = {member: route[0] for member, route in routes.items()}
     second = [member for member, distance in ball.items() if distance == 2]
-    for start in range(0, len(second), 5_000):
-        chunk = second[start : start + 5_000]
-        accepted = Vouch.objects.accepted().order_by()
-        beyond = (
-            accepted.filter(voucher_id__in=chunk)
-            .values_list("vouchee_id", flat=True)
-            .union(accepted.filter(vouchee_id__in=chunk).values_list("voucher_id", flat=True))
-        )
-        for other in beyond:
-            if other not in ball and other not in hidden:
-                ball[other] = 3
+    for other in _neighbours(second):
+        if other not in ball and other not in hidden:
+            ball[other] = 3
     cache.set(key, ball, CACHE_SECONDS)
     return ball
