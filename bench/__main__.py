@@ -7,9 +7,10 @@
 Parts: ``recalc`` (compute-only per metric, networkx comparison, end to end on
 PostgreSQL), ``paths`` (trust-path latency on SQLite and PostgreSQL), ``worker`` (vouch
 accepted to standing updated through a real Celery worker), ``sybil`` (the Sybil
-simulation). Each figure with a target carries it and a ``meets_target`` flag. Every
-part's result is written to ``bench/results/`` as soon as it is known; the whole
-document goes to ``bench/results/bench-<time>.json`` and ``bench/results/latest.json``.
+simulation), ``dating`` (browse and profile pages' server time on PostgreSQL). Each
+figure with a target carries it and a ``meets_target`` flag. Every part's result is
+written to ``bench/results/`` as soon as it is known; the whole document goes to
+``bench/results/bench-<time>.json`` and ``bench/results/latest.json``.
 See ``bench/README.md`` for what each part measures and how long it takes.
 """
 
@@ -34,7 +35,7 @@ from .common import (
     target,
 )
 
-PARTS = ("recalc", "paths", "worker", "sybil")
+PARTS = ("recalc", "paths", "worker", "sybil", "dating")
 SIZES = (10_000, 100_000, 1_000_000)
 
 
@@ -239,6 +240,30 @@ def part_sybil(run: Run) -> dict:
     }
 
 
+def part_dating(run: Run) -> dict:
+    members = run.args.dating_size
+    started = time.perf_counter()
+    info = run.populate("postgres", members)
+    result: dict = {"populate": info}
+    for cache in ("locmem", "redis"):
+        log(f"dating {size_label(members)}: browse and profile pages, {cache} cache")
+        try:
+            result[cache] = run_child(
+                "dating",
+                "--members",
+                str(members),
+                "--pairs",
+                str(run.args.pairs),
+                "--cache",
+                cache,
+            )
+        except ChildFailed as failed:
+            result[cache] = {"error": str(failed)[-2000:]}
+        run.checkpoint("dating", result)
+    result["part_seconds"] = round(time.perf_counter() - started, 1)
+    return {size_label(members): result}
+
+
 def verdicts(doc: dict) -> list[dict]:
     """Every figure that has a target, in one flat list: where it is, value, pass/fail."""
     found = []
@@ -271,6 +296,7 @@ def parse_args(argv=None):
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--worker-size", type=int, default=100_000)
     parser.add_argument("--worker-trials", type=int, default=5)
+    parser.add_argument("--dating-size", type=int, default=100_000)
     parser.add_argument("--sybil-communities", default="facebook,generated-10000,holme-kim-10000")
     parser.add_argument("--sybil-seeds", type=int, default=3)
     parser.add_argument(
@@ -300,6 +326,7 @@ def main(argv=None) -> int:
         "paths": part_paths,
         "worker": part_worker,
         "sybil": part_sybil,
+        "dating": part_dating,
     }
     for part in args.parts:
         log(f"part {part}")
