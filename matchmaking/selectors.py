@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from vouching import selectors as vouching
-from vouching.models import Member, Vouch
+from vouching.models import Member, Vouch, good_standing
 from vouching.trust import paths as trust_paths
 
 from .models import (
@@ -171,7 +171,7 @@ def _candidates(viewer: Member, mine: Profile, any_city: bool) -> QuerySet[Profi
         .filter(gender__in=mine.seeking, **{f"seeks_{mine.gender}": True})
         .filter(birth_date__range=(earliest, latest))
         .filter(age_min__lte=mine.age, age_max__gte=mine.age)
-        .filter(member__in=Member.objects.in_good_standing())
+        .filter(good_standing("member__"))
         .exclude(member=viewer)
         .exclude(member_id__in=vouching.blocked_ids(member=viewer))
         .exclude(Exists(acted))
@@ -188,12 +188,16 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     mine = Profile.objects.get(member=viewer)
     generation = trust_paths.current_generation()
     avoid = vouching.blocked_ids(member=viewer)
-    near = trust_paths.neighbourhood(viewer.pk, generation, avoid)
-    rows = _candidates(viewer, mine, any_city).values_list(
-        "member_id", "reach", "hide_from_connections", "member__trust__score"
+    # Fetched in one go: a few thousand short rows, where a server-side cursor would add
+    # round trips and a materialised copy on PostgreSQL.
+    rows = list(
+        _candidates(viewer, mine, any_city).values_list(
+            "member_id", "reach", "hide_from_connections", "member__trust__score"
+        )
     )
+    near = trust_paths.distances(viewer.pk, generation, [row[0] for row in rows], avoid)
     visible = []
-    for member_id, reach, hide, score in rows.iterator(chunk_size=5_000):
+    for member_id, reach, hide, score in rows:
         hops = near.get(member_id, FAR)
         if hide and hops == 1:
             continue

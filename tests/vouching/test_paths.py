@@ -222,3 +222,26 @@ def test_paths_never_pass_through_or_reach_a_blocked_member():
     VouchFactory(voucher=other_way, vouchee=target)
     services.trust_graph_changed()
     assert selectors.trust_path(viewer=you, target=target).between == (other_way,)
+
+
+def test_distances_ask_only_about_the_members_in_question(django_assert_num_queries):
+    you, a, b, c, d, stranger = people(6)
+    for x, y in ((you, a), (b, a), (b, c), (d, c)):  # you - a - b - c - d, either way
+        VouchFactory(voucher=x, vouchee=y)
+    generation = paths.current_generation()
+    assert paths.distances(you.pk, generation, [c.pk]) == {c.pk: 3}
+    # The second ring is cached and c is known: nothing to ask the database.
+    with django_assert_num_queries(0):
+        assert paths.distances(you.pk, generation, [a.pk, b.pk, c.pk]) == {
+            a.pk: 1,
+            b.pk: 2,
+            c.pk: 3,
+        }
+    # Members not asked about before take one query for all of them; four links is far.
+    with django_assert_num_queries(1):
+        assert paths.distances(you.pk, generation, [c.pk, d.pk, stranger.pk]) == {c.pk: 3}
+    # Nobody is reached through a member the viewer avoids, nor through the hidden.
+    assert paths.distances(you.pk, generation, [b.pk, c.pk], avoid=frozenset({a.pk})) == {}
+    Member.objects.filter(pk=b.pk).update(banned_at=timezone.now())
+    services.trust_graph_changed()
+    assert paths.distances(you.pk, paths.current_generation(), [b.pk, c.pk]) == {}

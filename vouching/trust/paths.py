@@ -434,25 +434,43 @@ def find_trust_paths(
     return found
 
 
-def neighbourhood(
-    member_id: int, generation: int, avoid: frozenset[int] = frozenset()
+def distances(
+    member_id: int,
+    generation: int,
+    among: Iterable[int],
+    avoid: frozenset[int] = frozenset(),
 ) -> dict[int, int]:
-    """Everyone within three links of a member, with their distance (the member: 0).
+    """How many links (one to three) separate a member from each of ``among``; those
+    farther away, or hidden, are left out.
 
-    Two links come from the member's cached routes; the third is one query for the
-    neighbours of everyone two links away. Cached per generation: browsing asks it once
-    and then orders every profile by it.
+    Everyone within two links comes from the member's routes. Whether one of ``among``
+    is three links away is asked of the database for them alone: a query over their own
+    links towards the second ring, so its cost follows the members asked about, not the
+    tens of thousands a popular member's third ring can hold. Both are cached per
+    generation and grow as more members are asked about (the next page, another city).
     """
-    key = f"trust:ball:{generation}:{member_id}:{_avoid_key(avoid)}"
-    ball = cache.get(key)
-    if ball is not None:
-        return ball
-    hidden = _hidden_members(generation) | avoid
-    routes = _routes(member_id, generation, hidden, weakest=1)
-    ball = {member: route[0] for member, route in routes.items()}
-    second = [member for member, distance in ball.items() if distance == 2]
-    for other in _neighbours(second):
-        if other not in ball and other not in hidden:
-            ball[other] = 3
-    cache.set(key, ball, CACHE_SECONDS)
-    return ball
+    key = f"trust:near:{generation}:{member_id}:{_avoid_key(avoid)}"
+    known = cache.get(key)
+    hidden = None
+    if known is None:
+        hidden = _hidden_members(generation) | avoid
+        routes = _routes(member_id, generation, hidden, weakest=1)
+        known = ({member: route[0] for member, route in routes.items()}, {})
+    ball, third = known
+    among = list(among)
+    unknown = [m for m in among if m not in ball and m not in third]
+    if unknown:
+        if hidden is None:
+            hidden = _hidden_members(generation) | avoid
+        second = [member for member, distance in ball.items() if distance == 2]
+        linked = {m for m, links in _links_to(unknown, second).items() if links}
+        for member in unknown:
+            third[member] = member in linked and member not in hidden
+        cache.set(key, known, CACHE_SECONDS)
+    found = {}
+    for member in among:
+        if member in ball:
+            found[member] = ball[member]
+        elif third.get(member):
+            found[member] = 3
+    return found
