@@ -220,6 +220,62 @@ def test_recalculate_is_idempotent():
 
 
 @pytest.mark.django_db
+def test_standing_is_written_before_the_scores_that_only_drifted():
+    from vouching.trust.database import store_scores, store_trust_result
+
+    founders = FounderFactory.create_batch(2)
+    friends = MemberFactory.create_batch(3)
+    for friend in friends:
+        for founder in founders:  # two vouches each: enough to vouch themselves
+            VouchFactory(voucher=founder, vouchee=friend)
+    services.trust_graph_changed()
+    services.trust_recalculate()
+    before = dict(TrustScore.objects.values_list("member_id", "score"))
+    newcomer = MemberFactory()
+    VouchFactory(voucher=friends[0], vouchee=newcomer)
+    VouchFactory(voucher=friends[1], vouchee=newcomer)
+    g = load_trust_graph()
+    result = PledgeMetric().compute(g)
+    expected = {int(m): round(float(s), 6) for m, s in zip(g.ids, result.score, strict=True)}
+    stored = store_trust_result(g, result, scores_later=True)
+    assert newcomer.pk in stored.standing_changed.tolist()
+    rows = dict(TrustScore.objects.values_list("member_id", "score"))
+    assert TrustScore.objects.get(member=newcomer).vouched
+    drifted = [m for m in before if abs(expected[m] - before[m]) > 1e-6]
+    assert drifted, "a newcomer moves the others' scores"
+    assert all(rows[m] == before[m] for m in drifted), "drift waits for store_scores"
+    assert stored.changed == len(drifted) + 1
+    store_scores(stored)
+    rows = dict(TrustScore.objects.values_list("member_id", "score"))
+    assert rows == pytest.approx(expected)
+
+
+@pytest.mark.django_db
+def test_a_runs_drift_never_overwrites_a_newer_runs_scores(monkeypatch):
+    founder = FounderFactory()
+    a, b = MemberFactory.create_batch(2)
+    VouchFactory(voucher=founder, vouchee=a)
+    services.trust_graph_changed()
+    services.trust_recalculate()
+    VouchFactory(voucher=founder, vouchee=b)
+    services.trust_graph_changed()
+    left = []
+    monkeypatch.setattr(trust_services, "_store_drift", lambda *args: left.append(args))
+    run = services.trust_recalculate()
+    assert b.pk in run.standing_changed and len(left) == 1
+    (state_pk, generation, stored) = left[0]
+    monkeypatch.undo()
+    scores = dict(TrustScore.objects.values_list("member_id", "score"))
+    # A newer run stored its own result between the two steps: the drift is dropped.
+    TrustState.objects.update(computed_generation=generation + 1)
+    assert trust_services._store_drift(state_pk, generation, stored) is False
+    assert dict(TrustScore.objects.values_list("member_id", "score")) == scores
+    TrustState.objects.update(computed_generation=generation)
+    assert trust_services._store_drift(state_pk, generation, stored) is True
+    assert dict(TrustScore.objects.values_list("member_id", "score")) != scores
+
+
+@pytest.mark.django_db
 def test_losing_the_path_loses_standing():
     founder, second = FounderFactory.create_batch(2)
     a, b = MemberFactory.create_batch(2)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from .. import signals, tasks
 from ..models import TrustState
 from ..trust import get_metric
-from ..trust.database import load_trust_graph, store_trust_result
+from ..trust.database import load_trust_graph, store_scores, store_trust_result
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +90,25 @@ class TrustRun:
     seconds: dict[str, float]
 
 
+def _store_drift(state_pk: int, generation: int, stored) -> bool:
+    """Second step of a run, once its standing is out: the scores that only drifted,
+    unless a newer run has stored its own result since."""
+    with transaction.atomic():
+        state = TrustState.objects.select_for_update().get(pk=state_pk)
+        if state.computed_generation != generation:
+            return False
+        store_scores(stored)
+        return True
+
+
 def trust_recalculate(*, force: bool = False, metric_name: str | None = None) -> TrustRun | None:
     """Recompute every member's trust from the graph, store it and publish the changes.
 
     Idempotent: runs that find nothing dirty do nothing (unless forced), and a run never
     overwrites the result of a newer generation. The dirty flag is cleared only when the
-    generation did not move while computing.
+    generation did not move while computing. Standing (and every new or re-levelled
+    row) is committed first; the scores that merely drifted follow in a second
+    transaction, so a vouch's effect is not held back by a graph-wide rewrite.
     """
     metric = get_metric(metric_name)
     state = TrustState.load()
@@ -115,7 +128,7 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
         if state.computed_generation is not None and generation < state.computed_generation:
             logger.info("Trust run for generation %s superseded; not stored.", generation)
             return None
-        stored = store_trust_result(graph, result)
+        stored = store_trust_result(graph, result, scores_later=True)
         if len(stored.lost):
             from .moderation import record_standing_lost
 
@@ -134,6 +147,9 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
                     sender=TrustState, member_ids=changed_ids, generation=generation
                 )
             )
+    published = time.perf_counter()
+    if stored.scores_pending:
+        _store_drift(state.pk, generation, stored)
     finished = time.perf_counter()
     logger.info(
         "Trust recalculated with %s: generation %s, %s members, %s vouches, %s rows changed.",
@@ -154,6 +170,7 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
             "load": round(loaded - started, 3),
             "compute": round(computed - loaded, 3),
             "store": round(finished - computed, 3),
+            "standing_published": round(published - started, 3),
             "total": round(finished - started, 3),
         },
     )

@@ -155,17 +155,33 @@ class StoredTrust:
     changed: int
     standing_changed: np.ndarray  # member ids whose vouched flag flipped
     lost: np.ndarray  # of those, the member ids no longer vouched
+    # Rows whose score alone moved, left for ``store_scores`` (with ``scores_later``).
+    scores_pending: tuple[np.ndarray, ...] = ()
 
 
-def store_trust_result(graph: TrustGraph, result: TrustResult) -> StoredTrust:
-    """Write the rows whose trust changed; members outside the graph become untrusted.
-
-    Runs inside the caller's transaction.
-    """
-    all_ids = np.fromiter(
+def _member_ids() -> np.ndarray:
+    """Every member id, ascending."""
+    if _postgres():
+        table = Member._meta.db_table
+        return _copy_out(f"SELECT id FROM {table} ORDER BY id", ("i8",))["c0"].astype(np.int64)
+    return np.fromiter(
         Member.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK),
         dtype=np.int64,
     )
+
+
+def store_trust_result(
+    graph: TrustGraph, result: TrustResult, *, scores_later: bool = False
+) -> StoredTrust:
+    """Write the rows whose trust changed; members outside the graph become untrusted.
+
+    Runs inside the caller's transaction. With ``scores_later``, only rows whose standing
+    (vouched, level) changed, or that are new, are written now; rows where only the score
+    drifted are returned in ``scores_pending`` for ``store_scores``. A graph-wide metric
+    moves most scores a little whenever anyone joins, and writing them all would hold the
+    one standing that changed back by a second or more at 100,000 members.
+    """
+    all_ids = _member_ids()
     vouched = np.zeros(len(all_ids), dtype=bool)
     score = np.zeros(len(all_ids), dtype=np.float64)
     level = np.zeros(len(all_ids), dtype=np.int16)
@@ -183,20 +199,32 @@ def store_trust_result(graph: TrustGraph, result: TrustResult) -> StoredTrust:
     prev_vouched[known] = old_vouched[at]
     prev_score[known] = old_score[at]
     prev_level[known] = old_level[at]
-    changed = (
-        ~known
-        | (prev_vouched != vouched)
-        | (np.abs(prev_score - score) > 10**-SCORE_DECIMALS / 2)
-        | (prev_level != level)
+    standing = ~known | (prev_vouched != vouched) | (prev_level != level)
+    drifted = ~standing & (np.abs(prev_score - score) > 10**-SCORE_DECIMALS / 2)
+    now = standing if scores_later else standing | drifted
+    _upsert(all_ids[now], vouched[now], score[now], level[now])
+    pending = ()
+    if scores_later and drifted.any():
+        pending = (all_ids[drifted], vouched[drifted], score[drifted], level[drifted])
+    return StoredTrust(
+        changed=int((standing | drifted).sum()),
+        standing_changed=all_ids[prev_vouched != vouched],
+        lost=all_ids[prev_vouched & ~vouched],
+        scores_pending=pending,
     )
-    flipped = all_ids[prev_vouched != vouched]
-    lost = all_ids[prev_vouched & ~vouched]
-    rows = (all_ids[changed], vouched[changed], score[changed], level[changed])
+
+
+def store_scores(stored: StoredTrust) -> None:
+    """Write the score-only changes ``store_trust_result`` left for later."""
+    if stored.scores_pending:
+        _upsert(*stored.scores_pending)
+
+
+def _upsert(ids, vouched, score, level) -> None:
     if _postgres():
-        _upsert_postgres(*rows)
+        _upsert_postgres(ids, vouched, score, level)
     else:
-        _upsert_orm(*rows)
-    return StoredTrust(changed=int(changed.sum()), standing_changed=flipped, lost=lost)
+        _upsert_orm(ids, vouched, score, level)
 
 
 def _stored_rows():
