@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from vouching import selectors as vouching
-from vouching.models import Member, Vouch, good_standing
+from vouching.models import Member, TrustScore, Vouch
 from vouching.trust import paths as trust_paths
 
 from .models import (
@@ -159,6 +160,8 @@ class BrowsePage:
 
 
 def _candidates(viewer: Member, mine: Profile, any_city: bool) -> QuerySet[Profile]:
+    """Dating profiles that fit the viewer both ways and that the viewer has not blocked,
+    passed on or matched; standing is ``_candidate_rows``' part."""
     today = timezone.localdate()
     earliest, latest = born_between(mine.age_min, mine.age_max, today)
     acted = Reaction.objects.filter(actor=viewer, target=OuterRef("member"))
@@ -171,7 +174,6 @@ def _candidates(viewer: Member, mine: Profile, any_city: bool) -> QuerySet[Profi
         .filter(gender__in=mine.seeking, **{f"seeks_{mine.gender}": True})
         .filter(birth_date__range=(earliest, latest))
         .filter(age_min__lte=mine.age, age_max__gte=mine.age)
-        .filter(good_standing("member__"))
         .exclude(member=viewer)
         .exclude(member_id__in=vouching.blocked_ids(member=viewer))
         .exclude(Exists(acted))
@@ -182,19 +184,37 @@ def _candidates(viewer: Member, mine: Profile, any_city: bool) -> QuerySet[Profi
     return query
 
 
+def _candidate_rows(candidates: QuerySet[Profile], generation: int) -> list[tuple]:
+    """(member id, reach, hides from connections, trust score) of the candidates whose
+    standing is vouched, fetched in one go.
+
+    The trust scores are joined to the profiles directly and the members hidden by
+    moderation or closed accounts (a short list, cached per generation) are left out
+    here: joining every candidate's member row as well costs more than the rest of the
+    query when browsing every city.
+    """
+    profiles = candidates.values_list("member_id", "reach", "hide_from_connections")
+    sql, params = profiles.query.sql_with_params()
+    trust, members = TrustScore._meta.db_table, Member._meta.db_table
+    query = (
+        f"SELECT c.member_id, c.reach, c.hide_from_connections, COALESCE(t.score, 0)"
+        f" FROM ({sql}) c LEFT JOIN {trust} t ON t.member_id = c.member_id"
+        f" WHERE t.vouched OR c.member_id IN (SELECT id FROM {members} WHERE is_founder)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    hidden = trust_paths.hidden_members(generation)
+    return [row for row in rows if row[0] not in hidden]
+
+
 def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePage:
     """Vouched profiles the viewer may see, closest in the trust graph first, then by
     trust score. Raises ``Profile.DoesNotExist`` when the viewer has no dating profile."""
     mine = Profile.objects.get(member=viewer)
     generation = trust_paths.current_generation()
     avoid = vouching.blocked_ids(member=viewer)
-    # Fetched in one go: a few thousand short rows, where a server-side cursor would add
-    # round trips and a materialised copy on PostgreSQL.
-    rows = list(
-        _candidates(viewer, mine, any_city).values_list(
-            "member_id", "reach", "hide_from_connections", "member__trust__score"
-        )
-    )
+    rows = _candidate_rows(_candidates(viewer, mine, any_city), generation)
     near = trust_paths.distances(viewer.pk, generation, [row[0] for row in rows], avoid)
     visible = []
     for member_id, reach, hide, score in rows:

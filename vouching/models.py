@@ -32,21 +32,6 @@ class Standing(models.TextChoices):
 MAYBE_HIDDEN = Q(is_active=False) | Q(banned_at__isnull=False) | Q(suspended_until__isnull=False)
 
 
-def good_standing(prefix: str) -> Q:
-    """The condition of ``Member.objects.in_good_standing()`` on the member at ``prefix``
-    (``"member__"`` from a profile): joined once, where a ``member__in`` subquery would
-    look every row's member up a second time."""
-
-    def on(**lookups) -> Q:
-        return Q(**{prefix + field: value for field, value in lookups.items()})
-
-    return (
-        on(is_active=True, banned_at__isnull=True)
-        & (on(suspended_until__isnull=True) | on(suspended_until__lte=timezone.now()))
-        & (on(is_founder=True) | on(trust__vouched=True))
-    )
-
-
 class MemberQuerySet(models.QuerySet):
     def moderated(self):
         """Members hidden by moderation: banned, or suspended right now."""
@@ -69,7 +54,7 @@ class MemberQuerySet(models.QuerySet):
 
     def in_good_standing(self):
         """Members whose derived standing is "vouched"."""
-        return self.filter(good_standing(""))
+        return self.visible().filter(Q(is_founder=True) | Q(trust__vouched=True))
 
     def founders(self):
         return self.filter(is_founder=True)

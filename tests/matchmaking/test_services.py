@@ -631,3 +631,47 @@ def test_vouches_notify_through_signals(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         vouching_services.vouch_accept(vouch=vouch, member=vouchee)
     assert Notification.objects.filter(recipient=founder, kind="vouch_accepted").exists()
+
+
+@pytest.mark.parametrize(
+    ("case", "shown"),
+    [
+        ("vouched", True),
+        ("not vouched", False),
+        ("no score yet", False),
+        ("founder with no score yet", True),
+        ("banned", False),
+        ("suspended", False),
+        ("suspension over", True),
+        ("account closed", False),
+    ],
+)
+def test_browsing_shows_only_members_in_good_standing(case, shown):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import FounderFactory
+    from vouching.models import Member, TrustScore
+
+    her = woman(reach="all") if case != "founder with no score yet" else None
+    if her is None:
+        her = woman(reach="all", member=FounderFactory())
+    him = man()
+    member = Member.objects.filter(pk=her.member.pk)
+    now = timezone.now()
+    if case == "not vouched":
+        TrustScore.objects.filter(member=her.member).update(vouched=False)
+    elif case in ("no score yet", "founder with no score yet"):
+        TrustScore.objects.filter(member=her.member).delete()
+    elif case == "banned":
+        member.update(banned_at=now)
+    elif case == "suspended":
+        member.update(suspended_until=now + timedelta(days=3))
+    elif case == "suspension over":
+        member.update(suspended_until=now - timedelta(minutes=1))
+    elif case == "account closed":
+        member.update(is_active=False)
+    vouching_services.trust_graph_changed()  # as moderation and account changes do
+    shown_ids = [card.member.pk for card in selectors.browse(viewer=him.member).cards]
+    assert (her.member.pk in shown_ids) is shown

@@ -66,7 +66,7 @@ def _avoid_key(avoid: frozenset[int]) -> str:
     return hashlib.blake2b(repr(sorted(avoid)).encode(), digest_size=8).hexdigest()
 
 
-def _hidden_members(generation: int) -> frozenset[int]:
+def hidden_members(generation: int) -> frozenset[int]:
     """Members nobody may be connected through: banned, suspended or inactive."""
     key = f"trust:hidden:{generation}"
     hidden = cache.get(key)
@@ -290,7 +290,7 @@ def _search(
     ``memo`` shared by the searches from one viewer (same generation and ``avoid``), the
     viewer's routes are computed once for a whole page of profiles (``_widening``).
     """
-    hidden = _hidden_members(generation) | avoid
+    hidden = hidden_members(generation) | avoid
     if viewer_id in hidden or target_id in hidden:
         return None
     if viewer_id == target_id:
@@ -453,7 +453,7 @@ def distances(
     known = cache.get(key)
     hidden = None
     if known is None:
-        hidden = _hidden_members(generation) | avoid
+        hidden = hidden_members(generation) | avoid
         routes = _routes(member_id, generation, hidden, weakest=1)
         known = ({member: route[0] for member, route in routes.items()}, {})
     ball, third = known
@@ -461,7 +461,7 @@ def distances(
     unknown = [m for m in among if m not in ball and m not in third]
     if unknown:
         if hidden is None:
-            hidden = _hidden_members(generation) | avoid
+            hidden = hidden_members(generation) | avoid
         second = [member for member, distance in ball.items() if distance == 2]
         linked = {m for m, links in _links_to(unknown, second).items() if links}
         for member in unknown:
