@@ -155,7 +155,6 @@ class BrowsePage:
     cards: list[Card]
     number: int
     has_next: bool
-    total: int
     any_city: bool
 
 
@@ -208,27 +207,63 @@ def _candidate_rows(candidates: QuerySet[Profile], generation: int) -> list[tupl
     return [row for row in rows if row[0] not in hidden]
 
 
+def _shown(reach: str, hides: bool, hops: int) -> bool:
+    """The owner's reach and hiding, for a viewer ``hops`` links away (FAR: farther)."""
+    if hides and hops == 1:
+        return False
+    limit = Reach(reach).max_hops
+    return limit is None or hops <= limit
+
+
+# Candidates whose distance is asked at once, doubling each time more are needed.
+DISTANCE_BATCH = 250
+
+
 def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePage:
     """Vouched profiles the viewer may see, closest in the trust graph first, then by
-    trust score. Raises ``Profile.DoesNotExist`` when the viewer has no dating profile."""
+    trust score. Raises ``Profile.DoesNotExist`` when the viewer has no dating profile.
+
+    Members one or two links away are known from the viewer's cached neighbourhood.
+    Whether the others are three links away is asked in batches, highest score first,
+    only until the page is full: the rest can only come after them. Every candidate is
+    asked about only when the page reaches those farther than three links.
+    """
     mine = Profile.objects.get(member=viewer)
     generation = trust_paths.current_generation()
     avoid = vouching.blocked_ids(member=viewer)
     rows = _candidate_rows(_candidates(viewer, mine, any_city), generation)
-    near = trust_paths.distances(viewer.pk, generation, [row[0] for row in rows], avoid)
-    visible = []
-    for member_id, reach, hide, score in rows:
-        hops = near.get(member_id, FAR)
-        if hide and hops == 1:
-            continue
-        limit = Reach(reach).max_hops
-        if limit is not None and hops > limit:
-            continue
-        visible.append((hops, -(score or 0.0), member_id))
-    visible.sort()
+    rows.sort(key=lambda row: (-(row[3] or 0.0), row[0]))
     page = max(1, page)
     start = (page - 1) * PAGE_SIZE
-    chosen = [member_id for _hops, _score, member_id in visible[start : start + PAGE_SIZE]]
+    wanted = start + PAGE_SIZE + 1  # one more tells whether there is a next page
+    ball = trust_paths.within_two_links(viewer.pk, generation, avoid)
+    near: dict[int, int] = {}
+    close, rest = [], []
+    for member_id, reach, hides, _score in rows:
+        hops = ball.get(member_id)
+        if not hops:
+            rest.append((member_id, reach, hides))
+            continue
+        near[member_id] = hops
+        if _shown(reach, hides, hops):
+            close.append((hops, member_id))
+    close.sort(key=lambda entry: entry[0])  # stable: by score within each distance
+    third, farther = [], []
+    asked, batch = 0, DISTANCE_BATCH
+    while asked < len(rest) and len(close) + len(third) < wanted:
+        chunk = rest[asked : asked + batch]
+        asked, batch = asked + len(chunk), batch * 2
+        found = trust_paths.distances(viewer.pk, generation, [c[0] for c in chunk], avoid)
+        for member_id, reach, hides in chunk:
+            hops = found.get(member_id, FAR)
+            if hops == 3:
+                near[member_id] = 3
+            if _shown(reach, hides, hops):
+                (third if hops == 3 else farther).append(member_id)
+    ordered = [member_id for _hops, member_id in close] + third
+    if asked == len(rest):
+        ordered += farther
+    chosen = ordered[start : start + PAGE_SIZE]
     profiles = (
         Profile.objects.filter(member_id__in=chosen)
         .select_related("member", "member__trust")
@@ -256,8 +291,7 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     return BrowsePage(
         cards=cards,
         number=page,
-        has_next=start + PAGE_SIZE < len(visible),
-        total=len(visible),
+        has_next=start + PAGE_SIZE < len(ordered),
         any_city=any_city,
     )
 

@@ -434,6 +434,26 @@ def find_trust_paths(
     return found
 
 
+def _near(member_id: int, generation: int, avoid: frozenset[int]) -> tuple[str, tuple]:
+    """The cache key and entry of a member's neighbourhood: (everyone within two links
+    with their distance, {member asked about: whether three links away})."""
+    key = f"trust:near:{generation}:{member_id}:{_avoid_key(avoid)}"
+    known = cache.get(key)
+    if known is None:
+        hidden = hidden_members(generation) | avoid
+        routes = _routes(member_id, generation, hidden, weakest=1)
+        known = ({member: route[0] for member, route in routes.items()}, {})
+        cache.set(key, known, CACHE_SECONDS)
+    return key, known
+
+
+def within_two_links(
+    member_id: int, generation: int, avoid: frozenset[int] = frozenset()
+) -> dict[int, int]:
+    """Everyone one or two links from a member, with their distance (the member: 0)."""
+    return _near(member_id, generation, avoid)[1][0]
+
+
 def distances(
     member_id: int,
     generation: int,
@@ -449,24 +469,16 @@ def distances(
     tens of thousands a popular member's third ring can hold. Both are cached per
     generation and grow as more members are asked about (the next page, another city).
     """
-    key = f"trust:near:{generation}:{member_id}:{_avoid_key(avoid)}"
-    known = cache.get(key)
-    hidden = None
-    if known is None:
-        hidden = hidden_members(generation) | avoid
-        routes = _routes(member_id, generation, hidden, weakest=1)
-        known = ({member: route[0] for member, route in routes.items()}, {})
-    ball, third = known
+    key, (ball, third) = _near(member_id, generation, avoid)
     among = list(among)
     unknown = [m for m in among if m not in ball and m not in third]
     if unknown:
-        if hidden is None:
-            hidden = hidden_members(generation) | avoid
+        hidden = hidden_members(generation) | avoid
         second = [member for member, distance in ball.items() if distance == 2]
         linked = {m for m, links in _links_to(unknown, second).items() if links}
         for member in unknown:
             third[member] = member in linked and member not in hidden
-        cache.set(key, known, CACHE_SECONDS)
+        cache.set(key, (ball, third), CACHE_SECONDS)
     found = {}
     for member in among:
         if member in ball:
