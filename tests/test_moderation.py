@@ -2,6 +2,7 @@
 happens, the log's immutability, the console's permissions and second factor."""
 
 import csv
+import html
 import io
 import re
 import time
@@ -77,6 +78,27 @@ def lost_after(run) -> set[int]:
     return {m for m in run.standing_changed if not Member.objects.get(pk=m).in_good_standing}
 
 
+CONFIRM_FORM = re.compile(r'<form method="post" class="card confirm".*?</form>', re.S)
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def confirmation(preview_response) -> dict:
+    """What the Confirm button of a preview page posts, as a browser would send it."""
+    form = CONFIRM_FORM.search(preview_response.text)
+    assert form, "the page shows no confirmation form"
+    data: dict[str, list[str]] = {}
+    for name, value in HIDDEN.findall(form.group(0)):
+        if name != "csrfmiddlewaretoken":
+            data.setdefault(name, []).append(html.unescape(value))
+    return {**data, "confirm": "1"}
+
+
+def preview_and_confirm(client, url, data):
+    preview = client.post(url, data)
+    assert "Before you confirm" in preview.text
+    return client.post(url, confirmation(preview))
+
+
 # THE PREVIEW IS WHAT HAPPENS ----------------------------------------------------------
 
 
@@ -85,7 +107,11 @@ def test_preview_equals_what_actually_happens(community, case):
     mod = moderator()
     ann, bob, cat = community["ann"], community["bob"], community["cat"]
     if case == "revoke bad vouch":
-        vouch = Vouch.objects.get(voucher=community["f1"], vouchee=bob)
+        dot = MemberFactory(display_name="Dot")  # carried by Bob alone
+        vouch = VouchFactory(voucher=bob, vouchee=dot)
+        services.trust_graph_changed()
+        services.trust_recalculate()
+        assert Member.objects.get(pk=dot.pk).in_good_standing
         preview = services.moderation_preview(revoke=[vouch], bad_vouches=[vouch])
         services.vouch_revoke(vouch=vouch, moderator=mod, reason="bad_vouch", note="False vouch.")
     elif case == "suspend":
@@ -109,11 +135,18 @@ def test_preview_equals_what_actually_happens(community, case):
         )
     run = services.trust_recalculate()
     actually_lost = lost_after(run) - {m.pk for m in preview.removed}
+    assert preview.losing, "the case must cost someone their standing to prove anything"
     assert {m.pk for m in preview.losing} == actually_lost
     if case.startswith("ban") or case == "suspend":
         assert {m.pk for m in preview.removed} == {ann.pk}
         assert {m.pk for m in preview.forfeiting} == {community["f1"].pk, community["f2"].pk}
-    assert cat.pk not in {m.pk for m in preview.losing} or case != "revoke bad vouch"
+        assert {m.pk for m in preview.losing} == {cat.pk}
+    else:
+        assert {m.pk for m in preview.losing} == {dot.pk}
+        assert {m.pk for m in preview.forfeiting} == {bob.pk}
+    assert set(PledgeForfeit.objects.values_list("voucher_id", flat=True)) == {
+        m.pk for m in preview.forfeiting
+    }
 
 
 def test_preview_changes_nothing(community):
@@ -301,8 +334,10 @@ def test_log_exports_as_csv(community):
     response = with_second_factor(mod).get(reverse("moderation:log_csv"))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert response["Content-Type"].startswith("text/csv")
-    assert {"time", "moderator", "action", "member", "note"} <= rows[0].keys()
-    assert any(r["action"] == "ban" and r["note"] == "Fake." for r in rows)
+    assert {"Time", "Moderator", "Action", "Member", "Note", "Before", "After"} <= rows[0].keys()
+    banned = next(r for r in rows if r["Action"] == "Banned")
+    assert banned["Note"] == "Fake." and banned["Reason"] == "Fake account"
+    assert "standing: Banned" in banned["After"] and "standing: Vouched" in banned["Before"]
 
 
 def test_the_csv_never_carries_a_formula(community):
@@ -311,7 +346,7 @@ def test_the_csv_never_carries_a_formula(community):
         member=community["bob"], moderator=mod, reason="fake", note='=HYPERLINK("x","y")'
     )
     response = with_second_factor(mod).get(reverse("moderation:log_csv"))
-    notes = [r["note"] for r in csv.DictReader(io.StringIO(response.content.decode()))]
+    notes = [r["Note"] for r in csv.DictReader(io.StringIO(response.content.decode()))]
     assert '\'=HYPERLINK("x","y")' in notes
     assert not any(note.startswith("=") for note in notes)
 
@@ -344,6 +379,8 @@ def console_urls(community):
         "action": "suspend",
         "vouch_id": community["ann_bob"].pk,
         "appeal_id": appeal.pk,
+        "photo_id": 1,
+        "size": "thumb",
     }
     for pattern in moderation_urls.urlpatterns:
         params = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
@@ -357,7 +394,7 @@ def test_every_console_url_refuses_members_without_the_permission(community, cli
     member_client = client_for(VouchedMemberFactory())
     anonymous = Client()
     urls = list(console_urls(community))
-    assert len(urls) == 11
+    assert len(urls) == 12
     for name, url in urls:
         assert member_client.get(url).status_code == 403, name
         assert member_client.post(url, {"note": "x", "confirm": "1"}).status_code == 403, name
@@ -408,7 +445,7 @@ def test_revoke_through_the_console_previews_then_acts(community):
     assert "Before you confirm" in preview.text
     vouch.refresh_from_db()
     assert vouch.status == "accepted", "the preview changes nothing"
-    done = client.post(url, {"reason": "bad_vouch", "note": "Reckless vouch.", "confirm": "True"})
+    done = client.post(url, confirmation(preview))
     assert done.status_code == 302
     vouch.refresh_from_db()
     assert vouch.status == "revoked"
@@ -444,9 +481,7 @@ def test_reports_queue_claim_resolve_and_flag(community):
         "note": "Photos are a stock model.",
         "until": (timezone.localdate() + timedelta(days=14)).isoformat(),
     }
-    preview = client.post(reverse("moderation:report", args=[report.pk]), data)
-    assert "Before you confirm" in preview.text
-    client.post(reverse("moderation:report", args=[report.pk]), {**data, "confirm": "True"})
+    preview_and_confirm(client, reverse("moderation:report", args=[report.pk]), data)
     report.refresh_from_db()
     assert report.status == "resolved" and report.resolution == "Photos are a stock model."
     assert Member.objects.get(pk=community["ann"].pk).standing == "suspended"
@@ -509,14 +544,15 @@ def test_rings_page_suspends_through_the_preview():
         "note": "A vouching ring.",
         "until": (timezone.localdate() + timedelta(days=30)).isoformat(),
     }
-    assert "Before you confirm" in client.post(reverse("moderation:rings"), data).text
+    preview = client.post(reverse("moderation:rings"), data)
+    assert "Before you confirm" in preview.text
     assert not Member.objects.moderated().exists()
     # A forged id is ignored, and the moderator never suspends themselves by it.
     forged = {**data, "members": ["not-a-uuid", str(mod.public_id)]}
-    response = client.post(reverse("moderation:rings"), {**forged, "confirm": "True"})
+    response = client.post(reverse("moderation:rings"), {**forged, "confirm": "1"})
     assert "Choose the members to suspend." in response.text
     assert not Member.objects.moderated().exists()
-    client.post(reverse("moderation:rings"), {**data, "confirm": "True"})
+    client.post(reverse("moderation:rings"), confirmation(preview))
     assert Member.objects.moderated().count() == 5
     assert ModerationRecord.objects.filter(action="suspend", reason="ring").count() == 5
 
