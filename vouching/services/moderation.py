@@ -311,13 +311,7 @@ def _remove(
         before=before,
         after=_state(member),
     )
-    kind = (
-        PledgeForfeit.Reason.MEMBER_BANNED
-        if action == Action.BAN
-        else PledgeForfeit.Reason.MEMBER_SUSPENDED
-    )
-    for vouch in Vouch.objects.accepted().received_by(member).select_related("voucher"):
-        _forfeit(vouch, kind, note, cause=entry)
+    _forfeit_vouchers(member, entry)
     if revoke_given:
         for vouch in Vouch.objects.active().given_by(member):
             vouch_revoke(
@@ -331,6 +325,17 @@ def _remove(
     trust_graph_changed()
     signals.send_after_commit(signals.member_moderated, record=entry)
     return entry
+
+
+def _forfeit_vouchers(member: Member, entry: ModerationRecord) -> None:
+    """The suspension or ban ``entry`` costs everyone whose vouch for ``member`` stands."""
+    kind = (
+        PledgeForfeit.Reason.MEMBER_BANNED
+        if entry.action == Action.BAN
+        else PledgeForfeit.Reason.MEMBER_SUSPENDED
+    )
+    for vouch in Vouch.objects.accepted().received_by(member).select_related("voucher"):
+        _forfeit(vouch, kind, entry.note, cause=entry)
 
 
 @transaction.atomic
@@ -544,9 +549,13 @@ def appeal_decide(*, appeal, moderator: Member, uphold: bool, note: str) -> Appe
         if entry.action in (Action.SUSPEND, Action.BAN):
             _lift_forfeits(entry)
             member = Member.objects.select_for_update().get(pk=appeal.member_id)
-            if _removal_in_force(member) == entry.pk:
+            in_force = _removal_in_force(member)
+            if in_force == entry.pk:
                 member_reinstate(member=member, moderator=moderator, note=note, cause=entry)
             else:
+                if in_force is not None:
+                    # The removal still in force goes on costing the vouchers their pledge.
+                    _forfeit_vouchers(member, ModerationRecord.objects.get(pk=in_force))
                 notes.append(
                     _(
                         "This action is no longer the one in force: its forfeits are lifted, "
