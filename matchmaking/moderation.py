@@ -9,8 +9,10 @@ and run only when the moderator confirms.
 from __future__ import annotations
 
 import csv
+import json
 import uuid
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 
 from allauth.account.authentication import get_authentication_records
@@ -18,13 +20,15 @@ from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,16 +36,29 @@ from django.views.decorators.http import require_POST
 
 from vouching import selectors as vouching_selectors
 from vouching import services as vouching
-from vouching.models import Appeal, Member, ModerationRecord, PledgeForfeit, Vouch
+from vouching.models import (
+    RECORD_FIELD_LABELS,
+    Appeal,
+    Member,
+    ModerationRecord,
+    PledgeForfeit,
+    Vouch,
+    record_value_display,
+)
 from vouching.trust.rings import suspicious_rings
 
 from . import services
-from .models import Report
+from .models import Photo, Report
 
 # A reporter with at least this many dismissed reports in the window, most of what they
 # reported, is flagged to the moderators.
 FLAG_DISMISSED = 3
 FLAG_WINDOW_DAYS = 180
+# The investigation page walks at most this many steps towards the founders.
+CHAIN_MAX_STEPS = 6
+# A preview is good for half an hour: after that the graph may have moved on.
+CONFIRM_MAX_AGE = 30 * 60
+CONFIRM_SALT = "matchmaking.moderation.confirm"
 
 
 def moderator_required(view):
@@ -51,6 +68,9 @@ def moderator_required(view):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not user.has_perm("vouching.moderate"):
+            raise PermissionDenied
+        if user.is_banned or user.is_suspended:
+            # A moderator who is out is out of the console too: nobody reinstates themselves.
             raise PermissionDenied
         next_url = urlencode({"next": request.get_full_path()})
         if not is_mfa_enabled(user):
@@ -76,7 +96,6 @@ class ActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("The member reads this, and may appeal once."),
     )
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class RemoveForm(ActionForm):
@@ -145,6 +164,81 @@ def _apply(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+# CONFIRMING WHAT WAS PREVIEWED ----------------------------------------------------------
+#
+# A preview hands the moderator a signed token over exactly what it previewed (action,
+# targets, reason, note, options); confirming runs only if what comes back is the same,
+# from the same moderator, within ``CONFIRM_MAX_AGE``. Anything else changes nothing.
+
+MISMATCH = gettext_lazy(
+    "What you confirmed is not what the preview showed, or the preview is too old. "
+    "Nothing was changed: look at the preview again, then confirm."
+)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    token: str
+    hidden: list[tuple[str, str]]  # the previewed values, posted back as they were
+    summary: list[tuple[str, str]]  # the same values as the moderator reads them
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
+def _params(form: forms.Form, **targets) -> dict:
+    """What a preview shows and a confirmation must repeat, as plain JSON values."""
+    return {
+        **{key: _plain(value) for key, value in targets.items()},
+        **{name: _plain(form.cleaned_data.get(name)) for name in form.fields},
+    }
+
+
+def _seal(request, scope: str, params: dict) -> str:
+    return signing.dumps({"scope": scope, "by": request.user.pk, **params}, salt=CONFIRM_SALT)
+
+
+def _confirmed(request, scope: str, params: dict) -> bool:
+    try:
+        sealed = signing.loads(
+            request.POST.get("token", ""), salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE
+        )
+    except signing.BadSignature:  # expired, forged or missing
+        return False
+    return sealed == {"scope": scope, "by": request.user.pk, **params}
+
+
+def _confirmation(form: forms.Form, token: str, *, hidden=(), summary=()) -> Confirmation:
+    rows, shown = list(hidden), list(summary)
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if isinstance(field, forms.BooleanField):
+            if value:
+                rows.append((name, "on"))
+            shown.append((str(field.label), _("Yes") if value else _("No")))
+            continue
+        if value in (None, ""):
+            continue
+        rows.append((name, str(_plain(value))))
+        if isinstance(field, forms.ChoiceField):
+            text = str(dict(field.choices).get(value, value))
+        elif isinstance(value, date):
+            text = date_format(value, "DATE_FORMAT")
+        else:
+            text = str(value)
+        shown.append((str(field.label), text))
+    return Confirmation(token=token, hidden=rows, summary=shown)
+
+
+def _confirming(request) -> bool:
+    return request.method == "POST" and bool(request.POST.get("confirm"))
+
+
 # QUEUE AND INVESTIGATION ----------------------------------------------------------------
 
 
@@ -201,14 +295,24 @@ def report_detail(request, report_id):
         ),
         pk=report_id,
     )
-    form = ResolveForm(request.POST or None)
-    preview = None
-    if request.method == "POST" and "claim" in request.POST:
-        try:
-            services.report_claim(report=report, moderator=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        return redirect("moderation:report", report_id=report.pk)
+    here = redirect("moderation:report", report_id=report.pk)
+    if request.method == "POST" and report.status != Report.Status.OPEN:
+        # A second click after the report was closed: say so, change nothing.
+        messages.error(request, _("This report is closed: nothing was changed."))
+        return here
+    for step, perform, done in (
+        ("claim", services.report_claim, None),
+        ("release", services.report_release, _("You released the report.")),
+    ):
+        if request.method == "POST" and step in request.POST:
+            try:
+                perform(report=report, moderator=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                if done:
+                    messages.success(request, done)
+            return here
     if request.method == "POST" and "dismiss" in request.POST:
         try:
             services.report_dismiss(
@@ -216,16 +320,21 @@ def report_detail(request, report_id):
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Report dismissed."))
+            return here
+        messages.success(request, _("Report dismissed."))
         return redirect("moderation:reports")
+    form = ResolveForm(request.POST or None)
+    preview = confirmation = None
     if request.method == "POST" and form.is_valid():
         action = form.cleaned_data["action"]
-        if action != "none" and not form.cleaned_data.get("confirm"):
-            preview = _preview_for(report, action, form.cleaned_data)
-            form = ResolveForm(initial={**form.cleaned_data, "confirm": True})
-        else:
-            try:
+        params = _params(form, report=report.pk)
+        try:
+            if action != "none" and not _confirming(request):
+                preview = _preview_for(report, action, form.cleaned_data)
+                confirmation = _confirmation(form, _seal(request, "resolve", params))
+            elif action != "none" and not _confirmed(request, "resolve", params):
+                form.add_error(None, MISMATCH)
+            else:
                 services.report_resolve(
                     report=report,
                     moderator=request.user,
@@ -235,11 +344,15 @@ def report_detail(request, report_id):
                     until=form.until_moment(),
                     revoke_given=form.cleaned_data.get("revoke_given", False),
                 )
-            except ValidationError as error:
-                _apply(form, error)
-            else:
                 messages.success(request, _("Report resolved."))
                 return redirect("moderation:reports")
+        except ValidationError as error:
+            report.refresh_from_db(fields=["status"])
+            if report.status != Report.Status.OPEN:
+                messages.error(request, " ".join(error.messages))
+                return here
+            preview = confirmation = None
+            _apply(form, error)
     return render(
         request,
         "moderation/report_detail.html",
@@ -247,49 +360,60 @@ def report_detail(request, report_id):
             "report": report,
             "form": form,
             "preview": preview,
+            "confirmation": confirmation,
             "vouchers": services.reports.vouches_of_report(report),
             "flagged": report.reporter_id in flagged_reporters(),
         },
     )
 
 
+def _given(members: list[Member], revoke_given: bool) -> list[Vouch]:
+    """The vouches these members gave that "also revoke every vouch they gave" takes."""
+    if not revoke_given:
+        return []
+    return list(Vouch.objects.active().filter(voucher__in=members))
+
+
 def _preview_for(report: Report, action: str, data: dict):
-    if action == "revoke_vouch" and report.vouch:
+    if action == "revoke_vouch":
+        if report.vouch is None or not report.vouch.is_active:
+            raise ValidationError(_("This report is not about a vouch that stands."))
         bad = [report.vouch] if data["reason"] == "bad_vouch" else []
         return vouching.moderation_preview(revoke=[report.vouch], bad_vouches=bad)
-    if action in ("suspend", "ban"):
-        given = (
-            list(Vouch.objects.active().given_by(report.reported))
-            if data.get("revoke_given")
-            else []
-        )
-        return vouching.moderation_preview(remove=[report.reported], revoke=given)
-    return None
+    removed = [report.reported]
+    return vouching.moderation_preview(
+        remove=removed, revoke=_given(removed, data.get("revoke_given"))
+    )
 
 
-def _chain_to_founders(member: Member) -> list[list[Member]]:
-    """Who vouched for them, and who vouched for those, up to the founders."""
+def _chain_to_founders(member: Member) -> tuple[list[list[Member]], bool]:
+    """Who vouched for them, and who vouched for those, up to the founders; and whether
+    the walk stopped at ``CHAIN_MAX_STEPS`` before reaching them all."""
     layers: list[list[Member]] = []
     seen = {member.pk}
     frontier = [member.pk]
-    for _depth in range(6):
-        vouchers = list(
+
+    def vouchers_of(ids):
+        return list(
             Vouch.objects.accepted()
-            .filter(vouchee_id__in=frontier)
+            .filter(vouchee_id__in=ids)
             .exclude(voucher_id__in=seen)
             .values_list("voucher_id", flat=True)
             .distinct()
         )
+
+    for _depth in range(CHAIN_MAX_STEPS):
+        vouchers = vouchers_of(frontier)
         if not vouchers:
-            break
+            return layers, False
         seen.update(vouchers)
         layers.append(
             list(Member.objects.filter(pk__in=vouchers).select_related("trust").order_by("pk"))
         )
-        if all(m.is_founder for m in layers[-1]):
-            break
         frontier = [m.pk for m in layers[-1] if not m.is_founder]
-    return layers
+        if not frontier:
+            return layers, False
+    return layers, bool(vouchers_of(frontier))
 
 
 @moderator_required
@@ -301,6 +425,7 @@ def member_detail(request, public_id):
         .annotate(reports=Count("vouchee__reports_received"))
         .order_by("-created_at")
     )
+    chain, chain_cut = _chain_to_founders(member)
     return render(
         request,
         "moderation/member.html",
@@ -308,7 +433,9 @@ def member_detail(request, public_id):
             "member": member,
             "received": Vouch.objects.received_by(member).select_related("voucher__trust"),
             "given": given,
-            "chain": _chain_to_founders(member),
+            "chain": chain,
+            "chain_cut": chain_cut,
+            "chain_max_steps": CHAIN_MAX_STEPS,
             "explanation": vouching_selectors.standing_explanation(member=member),
             "reports": Report.objects.filter(reported=member).select_related("reporter"),
             "forfeits": PledgeForfeit.objects.of(member).select_related("vouchee"),
@@ -317,31 +444,54 @@ def member_detail(request, public_id):
     )
 
 
+@moderator_required
+def photo(request, photo_id, size):
+    """A reported member's photo, for the moderators: the dating privacy rule does not
+    apply here, the console's permission and second factor do."""
+    if size not in ("full", "thumb"):
+        raise Http404
+    found = get_object_or_404(
+        Photo.objects.filter(
+            Q(report__isnull=False) | Q(profile__member__reports_received__isnull=False)
+        ).distinct(),
+        pk=photo_id,
+    )
+    field = found.thumbnail if size == "thumb" else found.image
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # ACTIONS WITH A PREVIEW ---------------------------------------------------------------
 
 
 @moderator_required
 def vouch_revoke(request, vouch_id):
-    vouch = get_object_or_404(
-        Vouch.objects.active().select_related("voucher", "vouchee"), pk=vouch_id
-    )
+    vouch = get_object_or_404(Vouch.objects.select_related("voucher", "vouchee"), pk=vouch_id)
+    if not vouch.is_active:
+        # Revoked meanwhile, or a second click on Confirm: say so, change nothing.
+        messages.info(
+            request,
+            _("This vouch no longer stands (%(status)s): nothing was changed.")
+            % {"status": vouch.get_status_display().lower()},
+        )
+        return redirect("moderation:member", public_id=vouch.vouchee.public_id)
+    if request.user.pk in (vouch.voucher_id, vouch.vouchee_id):
+        raise PermissionDenied
     form = ActionForm(request.POST or None)
-    form.fields["reason"].choices = [
-        (value, label)
-        for value, label in ModerationRecord.Reason.choices
-        if value in ("bad_vouch", "mistake", "other")
-    ]
-    preview = None
+    preview = confirmation = None
     if request.method == "POST" and form.is_valid():
-        if not form.cleaned_data.get("confirm"):
+        params = _params(form, vouch=vouch.pk)
+        if not _confirming(request):
             bad = [vouch] if form.cleaned_data["reason"] == "bad_vouch" else []
             preview = vouching.moderation_preview(revoke=[vouch], bad_vouches=bad)
-            form = ActionForm(initial={**form.cleaned_data, "confirm": True})
-            form.fields["reason"].choices = [
-                c
-                for c in ModerationRecord.Reason.choices
-                if c[0] in ("bad_vouch", "mistake", "other")
-            ]
+            confirmation = _confirmation(form, _seal(request, "revoke", params))
+        elif not _confirmed(request, "revoke", params):
+            form.add_error(None, MISMATCH)
         else:
             try:
                 vouching.vouch_revoke(
@@ -358,13 +508,21 @@ def vouch_revoke(request, vouch_id):
     return render(
         request,
         "moderation/action.html",
-        {"form": form, "preview": preview, "vouch": vouch, "title": _("Revoke a vouch")},
+        {
+            "form": form,
+            "preview": preview,
+            "confirmation": confirmation,
+            "vouch": vouch,
+            "title": _("Revoke a vouch"),
+        },
     )
 
 
 @moderator_required
 def member_action(request, public_id, action):
     member = get_object_or_404(Member, public_id=public_id)
+    if action not in ("suspend", "ban", "reinstate") or member.pk == request.user.pk:
+        raise PermissionDenied
     if action == "reinstate":
         form = NoteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -382,19 +540,17 @@ def member_action(request, public_id, action):
             "moderation/action.html",
             {"form": form, "member": member, "title": _("Reinstate")},
         )
-    if action not in ("suspend", "ban"):
-        raise PermissionDenied
     form = RemoveForm(request.POST or None, action=action)
-    preview = None
+    preview = confirmation = None
     if request.method == "POST" and form.is_valid():
-        if not form.cleaned_data.get("confirm"):
-            given = (
-                list(Vouch.objects.active().given_by(member))
-                if form.cleaned_data.get("revoke_given")
-                else []
+        params = _params(form, member=str(member.public_id), action=action)
+        if not _confirming(request):
+            preview = vouching.moderation_preview(
+                remove=[member], revoke=_given([member], form.cleaned_data.get("revoke_given"))
             )
-            preview = vouching.moderation_preview(remove=[member], revoke=given)
-            form = RemoveForm(initial={**form.cleaned_data, "confirm": True}, action=action)
+            confirmation = _confirmation(form, _seal(request, "remove", params))
+        elif not _confirmed(request, "remove", params):
+            form.add_error(None, MISMATCH)
         else:
             perform = vouching.member_suspend if action == "suspend" else vouching.member_ban
             extra = {"until": form.until_moment()} if action == "suspend" else {}
@@ -418,6 +574,7 @@ def member_action(request, public_id, action):
         {
             "form": form,
             "preview": preview,
+            "confirmation": confirmation,
             "member": member,
             "title": _("Suspend") if action == "suspend" else _("Ban"),
         },
@@ -428,7 +585,7 @@ def member_action(request, public_id, action):
 def rings(request):
     found = suspicious_rings()
     form = RemoveForm(request.POST or None, action="suspend")
-    preview = None
+    preview = confirmation = None
     chosen: list[Member] = []
     if request.method == "POST":
         ids = []
@@ -437,13 +594,28 @@ def rings(request):
                 ids.append(uuid.UUID(value))
             except ValueError:
                 continue
-        chosen = list(Member.objects.filter(public_id__in=ids).exclude(pk=request.user.pk))
+        chosen = list(
+            Member.objects.filter(public_id__in=ids)
+            .exclude(pk=request.user.pk)
+            .order_by("display_name", "pk")
+        )
         if not chosen:
             form.add_error(None, _("Choose the members to suspend."))
         elif form.is_valid():
-            if not form.cleaned_data.get("confirm"):
-                preview = vouching.moderation_preview(remove=chosen)
-                form = RemoveForm(initial={**form.cleaned_data, "confirm": True}, action="suspend")
+            params = _params(form, members=sorted(str(m.public_id) for m in chosen))
+            revoke_given = form.cleaned_data.get("revoke_given", False)
+            if not _confirming(request):
+                preview = vouching.moderation_preview(
+                    remove=chosen, revoke=_given(chosen, revoke_given)
+                )
+                confirmation = _confirmation(
+                    form,
+                    _seal(request, "rings", params),
+                    hidden=[("members", str(m.public_id)) for m in chosen],
+                    summary=[(_("Members"), ", ".join(m.display_name for m in chosen))],
+                )
+            elif not _confirmed(request, "rings", params):
+                form.add_error(None, MISMATCH)
             else:
                 try:
                     with transaction.atomic():  # all of the ring or none of it
@@ -454,7 +626,7 @@ def rings(request):
                                 until=form.until_moment(),
                                 reason=form.cleaned_data["reason"],
                                 note=form.cleaned_data["note"],
-                                revoke_given=form.cleaned_data.get("revoke_given", False),
+                                revoke_given=revoke_given,
                             )
                 except ValidationError as error:
                     _apply(form, error)
@@ -466,7 +638,13 @@ def rings(request):
     return render(
         request,
         "moderation/rings.html",
-        {"rings": found, "form": form, "preview": preview, "chosen": chosen},
+        {
+            "rings": found,
+            "form": form,
+            "preview": preview,
+            "confirmation": confirmation,
+            "chosen": chosen,
+        },
     )
 
 
@@ -491,6 +669,13 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _changes_text(values: dict) -> str:
+    return "; ".join(
+        f"{RECORD_FIELD_LABELS.get(key, key)}: {record_value_display(key, value)}"
+        for key, value in values.items()
+    )
+
+
 @moderator_required
 def log_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -498,32 +683,36 @@ def log_csv(request):
     writer = csv.writer(response)
     writer.writerow(
         [
-            "time",
-            "moderator",
-            "action",
-            "member",
-            "vouch",
-            "report",
-            "reason",
-            "note",
-            "before",
-            "after",
-            "caused_by",
+            _("Time"),
+            _("Moderator"),
+            _("Action"),
+            _("Member"),
+            _("Vouch"),
+            _("Report"),
+            _("Reason"),
+            _("Note"),
+            _("Before"),
+            _("After"),
+            _("Caused by"),
+            _("Before (data)"),
+            _("After (data)"),
         ]
     )
     for r in ModerationRecord.objects.select_related("actor", "member").order_by("pk").iterator():
         row = [
             r.created_at.isoformat(),
             r.actor.email if r.actor else "",
-            r.action,
+            r.get_action_display(),
             r.member.email if r.member else "",
             r.vouch_id or "",
             r.report_id or "",
-            r.reason,
+            r.get_reason_display(),
             r.note,
-            r.before,
-            r.after,
+            _changes_text(r.before),
+            _changes_text(r.after),
             r.cause_id or "",
+            json.dumps(r.before, sort_keys=True),
+            json.dumps(r.after, sort_keys=True),
         ]
         writer.writerow([_cell(value) for value in row])
     return response
@@ -541,19 +730,25 @@ def appeals(request):
 @require_POST
 def appeal_decide(request, appeal_id):
     appeal = get_object_or_404(Appeal, pk=appeal_id)
+    decision = request.POST.get("decision")
+    if decision not in ("uphold", "reject"):
+        messages.error(request, _("Choose whether to uphold or reject the appeal."))
+        return redirect("moderation:appeals")
     form = NoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Explain the decision: the member will read it."))
         return redirect("moderation:appeals")
     try:
-        vouching.appeal_decide(
+        outcome = vouching.appeal_decide(
             appeal=appeal,
             moderator=request.user,
-            uphold=request.POST.get("decision") == "uphold",
+            uphold=decision == "uphold",
             note=form.cleaned_data["note"],
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Appeal decided."))
+        for note in outcome.notes:
+            messages.warning(request, note)
     return redirect("moderation:appeals")

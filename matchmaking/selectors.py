@@ -344,7 +344,9 @@ def photo_confirmers(profile: Profile) -> dict[int, list[Member]]:
 
 
 def matches_of(*, member: Member) -> QuerySet[Match]:
+    """Their matches, without anyone blocked or hidden (banned, suspended, gone)."""
     blocked = vouching.blocked_ids(member=member)
+    hidden = Member.objects.hidden().values("pk")
     unread = Message.objects.filter(match=OuterRef("pk"), read_at__isnull=True).exclude(
         sender=member
     )
@@ -353,6 +355,8 @@ def matches_of(*, member: Member) -> QuerySet[Match]:
         .of(member)
         .exclude(member_a_id__in=blocked)
         .exclude(member_b_id__in=blocked)
+        .exclude(member_a_id__in=hidden)
+        .exclude(member_b_id__in=hidden)
         .select_related("member_a", "member_b")
         .annotate(
             unread=Count(
@@ -366,7 +370,14 @@ def matches_of(*, member: Member) -> QuerySet[Match]:
 
 
 def match_for_member(*, member: Member, match_id: int) -> Match:
-    match = Match.objects.active().of(member).select_related("member_a", "member_b")
+    hidden = Member.objects.hidden().values("pk")
+    match = (
+        Match.objects.active()
+        .of(member)
+        .exclude(member_a_id__in=hidden)
+        .exclude(member_b_id__in=hidden)
+        .select_related("member_a", "member_b")
+    )
     match = match.filter(pk=match_id).first()
     if match is None or vouching.is_blocked(match.member_a, match.member_b):
         raise Http404
@@ -384,6 +395,7 @@ def unread_message_count(member: Member) -> int:
         .filter(Q(match__member_a=member) | Q(match__member_b=member))
         .exclude(sender=member)
         .exclude(sender_id__in=blocked)
+        .exclude(sender_id__in=Member.objects.hidden().values("pk"))
         .count()
     )
 
@@ -391,10 +403,14 @@ def unread_message_count(member: Member) -> int:
 def introductions_for(*, member: Member) -> dict[str, QuerySet[Introduction]]:
     base = Introduction.objects.select_related("intermediary", "person_a", "person_b")
     blocked = vouching.blocked_ids(member=member)
+    hidden = Member.objects.hidden().values("pk")
     base = (
         base.exclude(intermediary_id__in=blocked)
         .exclude(person_a_id__in=blocked)
         .exclude(person_b_id__in=blocked)
+        .exclude(intermediary_id__in=hidden)
+        .exclude(person_a_id__in=hidden)
+        .exclude(person_b_id__in=hidden)
     )
     return {
         # Asked of me as the friend in the middle, waiting for me.
@@ -432,7 +448,7 @@ def notifications_of(*, member: Member) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=member)
         .exclude(actor_id__in=blocked)
-        .select_related("actor", "match", "introduction", "vouch")
+        .select_related("actor", "match", "introduction", "vouch", "record__vouch__vouchee")
     )
 
 

@@ -504,8 +504,13 @@ class PledgeForfeit(models.Model):
         verbose_name_plural = _("pledge forfeits")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            # One forfeit per vouch: acting twice on the same bad vouch costs once.
-            models.UniqueConstraint(fields=["vouch"], name="forfeit_once_per_vouch"),
+            # One forfeit in force per vouch: acting twice on the same bad vouch costs
+            # once; a lifted forfeit (its action undone) no longer counts.
+            models.UniqueConstraint(
+                fields=["vouch"],
+                condition=Q(lifted_at__isnull=True),
+                name="forfeit_once_per_vouch",
+            ),
             models.CheckConstraint(
                 condition=Q(weight__gt=0) & Q(weight__lte=1), name="forfeit_weight_range"
             ),
@@ -579,6 +584,7 @@ class ModerationRecord(models.Model):
         FORFEIT = "forfeit", _("Pledge forfeited")
         STANDING_LOST = "standing_lost", _("Lost vouched standing")
         REPORT_CLAIMED = "report_claimed", _("Claimed a report")
+        REPORT_RELEASED = "report_released", _("Released a report")
         REPORT_RESOLVED = "report_resolved", _("Resolved a report")
         REPORT_DISMISSED = "report_dismissed", _("Dismissed a report")
         APPEAL_UPHELD = "appeal_upheld", _("Upheld an appeal")
@@ -643,17 +649,92 @@ class ModerationRecord(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [("moderate", _("Can use the moderation console"))]
         indexes = [models.Index(fields=["member", "created_at"], name="record_member")]
+        # Related lookups and deletion go through the base manager: it refuses too.
+        base_manager_name = "objects"
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.member_id}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        if not self._state.adding or (
+            self.pk is not None and type(self)._base_manager.filter(pk=self.pk).exists()
+        ):
             raise PermissionError("The moderation log is append-only: records are never changed.")
+        kwargs["force_insert"] = True
+        kwargs.pop("force_update", None)
+        kwargs.pop("update_fields", None)
         super().save(*args, **kwargs)
+
+    @property
+    def suspended_until(self):
+        """Until when a suspension recorded here runs, as it was decided."""
+        from django.utils.dateparse import parse_datetime
+
+        value = self.after.get("suspended_until") if self.action == self.Action.SUSPEND else None
+        return parse_datetime(value) if value else None
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """Before and after as (label, before, after), in words a moderator reads."""
+        keys = list(dict.fromkeys([*self.before, *self.after]))
+        return [
+            (
+                str(RECORD_FIELD_LABELS.get(key, key)),
+                record_value_display(key, self.before.get(key)),
+                record_value_display(key, self.after.get(key)),
+            )
+            for key in keys
+        ]
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The moderation log is append-only: records are never deleted.")
+
+
+# The keys ``before`` and ``after`` hold, and how their values read.
+RECORD_FIELD_LABELS = {
+    "standing": _("standing"),
+    "suspended_until": _("suspended until"),
+    "banned_at": _("banned at"),
+    "status": _("vouch status"),
+    "weight": _("weight of their vouches"),
+    "until": _("in force until"),
+    "vouching_suspended_until": _("right to vouch suspended until"),
+    "generation": _("trust recalculation"),
+    "action": _("action taken"),
+    "forfeit": _("forfeit"),
+    "actions": _("moderation actions since the last recalculation"),
+}
+RECORD_DATE_KEYS = {"suspended_until", "banned_at", "until", "vouching_suspended_until"}
+RESOLUTION_LABELS = {
+    "none": _("No further action"),
+    "revoke_vouch": _("Revoke the reported vouch"),
+    "suspend": _("Suspend the reported member"),
+    "ban": _("Ban the reported member"),
+}
+
+
+def record_value_display(key: str, value) -> str:
+    from django.utils.dateparse import parse_datetime
+    from django.utils.formats import date_format, number_format
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if key == "standing" and value in Standing.values:
+        return str(Standing(value).label)
+    if key == "status" and value in Vouch.Status.values:
+        return str(Vouch.Status(value).label)
+    if key == "action" and value in RESOLUTION_LABELS:
+        return str(RESOLUTION_LABELS[value])
+    if key in RECORD_DATE_KEYS and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, float):
+        return number_format(value)
+    if isinstance(value, list):
+        return ", ".join(f"#{item}" for item in value)
+    if key in ("forfeit", "generation"):
+        return f"#{value}"
+    return str(value)
 
 
 class Appeal(models.Model):

@@ -25,7 +25,7 @@ from .profiles import (
     profile_resume,
     profile_save,
 )
-from .reports import report_claim, report_dismiss, report_resolve
+from .reports import report_claim, report_dismiss, report_release, report_resolve
 from .safety import block, report_file, unblock
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "report_claim",
     "report_dismiss",
     "report_file",
+    "report_release",
     "report_resolve",
     "unblock",
 ]

@@ -28,10 +28,21 @@ def _linked(a: Member, b: Member) -> bool:
     return Vouch.objects.accepted().between(a, b).exists()
 
 
+def _check_reachable(*people: Member) -> None:
+    """Nobody in it is banned, suspended or gone: they are hidden from everything."""
+    if Member.objects.hidden().filter(pk__in=[p.pk for p in people]).exists():
+        raise ValidationError(
+            _("This introduction is not possible right now: someone in it cannot be reached."),
+            code="hidden",
+        )
+
+
 def _check_people(intermediary: Member, a: Member, b: Member) -> None:
-    """Three different people, none blocking another, the middle one knowing both."""
+    """Three different people, none blocking another or hidden, the middle one knowing
+    both."""
     if len({intermediary.pk, a.pk, b.pk}) < 3:
         raise ValidationError(_("An introduction needs three different people."), code="people")
+    _check_reachable(intermediary, a, b)
     for x, y in ((intermediary, a), (intermediary, b), (a, b)):
         if vouching.is_blocked(x, y):
             raise ValidationError(_("This introduction is not possible."), code="blocked")
@@ -197,6 +208,7 @@ def introduction_respond(
         introduction.closed_at = now
         introduction.save(update_fields=["status", "closed_at"])
         return introduction
+    _check_reachable(introduction.person_a, introduction.person_b)
     field = "a_accepted_at" if member.pk == introduction.person_a_id else "b_accepted_at"
     if getattr(introduction, field) is None:
         setattr(introduction, field, now)

@@ -24,6 +24,9 @@ def message_send(*, match: Match, sender: Member, body: str) -> Message:
     other = match.other(sender)
     if match.ended_at is not None or vouching.is_blocked(sender, other):
         raise ValidationError(_("This conversation has ended."), code="ended")
+    if Member.objects.hidden().filter(pk__in=[sender.pk, other.pk]).exists():
+        # A banned or suspended member neither writes nor is written to.
+        raise ValidationError(_("This conversation is not available right now."), code="hidden")
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write a message first.")}, code="empty")

@@ -25,14 +25,21 @@ def _lock(report: Report) -> Report:
     )
 
 
+def _check_may_work(report: Report, moderator: Member) -> None:
+    """An open report, not about the moderator, and not claimed by another moderator."""
+    if report.status != Report.Status.OPEN:
+        raise ValidationError(_("This report is closed: nothing was changed."), code="closed")
+    if report.reported_id == moderator.pk:
+        raise ValidationError(_("You cannot moderate yourself."), code="self")
+    if report.claimed_by_id and report.claimed_by_id != moderator.pk:
+        raise ValidationError(_("Another moderator is working on this report."), code="claimed")
+
+
 @transaction.atomic
 def report_claim(*, report: Report, moderator: Member) -> Report:
     """Take a report so that two moderators do not work it at once."""
     report = _lock(report)
-    if report.status != Report.Status.OPEN:
-        raise ValidationError(_("This report is closed."), code="closed")
-    if report.claimed_by_id and report.claimed_by_id != moderator.pk:
-        raise ValidationError(_("Another moderator is working on this report."), code="claimed")
+    _check_may_work(report, moderator)
     if report.claimed_by_id is None:
         report.claimed_by = moderator
         report.claimed_at = timezone.now()
@@ -43,6 +50,26 @@ def report_claim(*, report: Report, moderator: Member) -> Report:
             member=report.reported,
             report_id=report.pk,
         )
+    return report
+
+
+@transaction.atomic
+def report_release(*, report: Report, moderator: Member) -> Report:
+    """The moderator who claimed a report gives it back to the queue; on the record."""
+    report = _lock(report)
+    if report.status != Report.Status.OPEN:
+        raise ValidationError(_("This report is closed: nothing was changed."), code="closed")
+    if report.claimed_by_id != moderator.pk:
+        raise ValidationError(_("Only the moderator who claimed it can release it."), code="claim")
+    report.claimed_by = None
+    report.claimed_at = None
+    report.save(update_fields=["claimed_by", "claimed_at"])
+    vouching.record(
+        actor=moderator,
+        action=Action.REPORT_RELEASED,
+        member=report.reported,
+        report_id=report.pk,
+    )
     return report
 
 
@@ -60,10 +87,7 @@ def report_resolve(
     """Close a report with what was done: nothing further, revoking the reported vouch,
     suspending or banning the reported member. The action itself is on the record."""
     report = _lock(report)
-    if report.status != Report.Status.OPEN:
-        raise ValidationError(_("This report is closed."), code="closed")
-    if report.claimed_by_id and report.claimed_by_id != moderator.pk:
-        raise ValidationError(_("Another moderator is working on this report."), code="claimed")
+    _check_may_work(report, moderator)
     if not note.strip():
         raise ValidationError({"note": _("Explain the action: the member will read it.")})
     if action == "revoke_vouch":
@@ -72,7 +96,7 @@ def report_resolve(
         vouching.vouch_revoke(
             vouch=report.vouch,
             moderator=moderator,
-            reason=reason if reason in ("bad_vouch", "mistake") else "other",
+            reason=reason,
             note=note,
             report_id=report.pk,
         )
@@ -117,8 +141,7 @@ def report_resolve(
 @transaction.atomic
 def report_dismiss(*, report: Report, moderator: Member, note: str = "") -> Report:
     report = _lock(report)
-    if report.status != Report.Status.OPEN:
-        raise ValidationError(_("This report is closed."), code="closed")
+    _check_may_work(report, moderator)
     report.status = Report.Status.DISMISSED
     report.closed_by = moderator
     report.closed_at = timezone.now()

@@ -69,7 +69,8 @@ def test_revocation_needs_reason_and_note(moderator, member, reason, note, field
 def test_revoking_twice_forfeits_once(moderator, member):
     vouch = VouchFactory(voucher=member, vouchee=MemberFactory())
     services.vouch_revoke(vouch=vouch, moderator=moderator, reason="bad_vouch", note="Fake.")
-    services.vouch_revoke(vouch=vouch, moderator=moderator, reason="bad_vouch", note="Fake.")
+    with pytest.raises(ValidationError, match="no longer stands"):
+        services.vouch_revoke(vouch=vouch, moderator=moderator, reason="bad_vouch", note="Fake.")
     assert PledgeForfeit.objects.count() == 1
 
 
@@ -85,7 +86,8 @@ def test_ban_forfeits_everyone_whose_vouch_stood(moderator):
     assert {f.voucher for f in PledgeForfeit.objects.all()} == {a, b}
     banned.refresh_from_db()
     assert banned.standing == "banned"
-    services.member_ban(member=banned, moderator=moderator, reason="scam", note="Again.")
+    with pytest.raises(ValidationError, match="already banned"):
+        services.member_ban(member=banned, moderator=moderator, reason="scam", note="Again.")
     assert PledgeForfeit.objects.count() == 2, "a forfeit once per vouch"
 
 

@@ -14,7 +14,8 @@ from datetime import datetime
 import numpy as np
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from ..models import Member, ModerationRecord, PledgeForfeit, RevocationReason, 
 from ..trust import get_metric
 from ..trust.database import load_trust_graph
 from ..trust.graph import TrustGraph
-from .pledges import FORFEIT_WEIGHT, pledge_forfeit
+from .pledges import FORFEIT_WEIGHT, pledge_forfeit, vouches_to_forfeit
 from .trust import trust_graph_changed
 
 Action = ModerationRecord.Action
@@ -87,6 +88,7 @@ class Preview:
     losing: list[Member]  # would lose vouched standing
     removed: list[Member]  # suspended or banned by the action itself
     forfeiting: list[Member] = field(default_factory=list)  # vouchers whose pledge goes
+    revoked: list[Vouch] = field(default_factory=list)  # vouches the action revokes
 
 
 def _without(
@@ -138,12 +140,15 @@ def moderation_preview(
     graph = load_trust_graph()
     metric = get_metric()
     before = metric.compute(graph).vouched
-    halved: dict[int, int] = {}
-    for vouch in bad_vouches:
-        halved[vouch.voucher_id] = halved.get(vouch.voucher_id, 0) + 1
     removed_ids = {m.pk for m in remove}
-    for vouch in Vouch.objects.accepted().filter(vouchee_id__in=removed_ids):
-        halved[vouch.voucher_id] = halved.get(vouch.voucher_id, 0) + 1
+    # The vouches whose pledge the action puts at stake, once each; the same rule as
+    # ``pledge_forfeit`` says which of them would really be forfeited.
+    at_stake = {v.pk: v for v in bad_vouches}
+    at_stake.update((v.pk, v) for v in Vouch.objects.accepted().filter(vouchee_id__in=removed_ids))
+    halved: dict[int, int] = {}
+    for vouch_id in vouches_to_forfeit(at_stake):
+        voucher_id = at_stake[vouch_id].voucher_id
+        halved[voucher_id] = halved.get(voucher_id, 0) + 1
     changed = _without(graph, vouches=list(revoke), members=list(remove), halved=halved)
     after = metric.compute(changed).vouched
     still = set(changed.ids[after].tolist())
@@ -155,7 +160,12 @@ def moderation_preview(
             "display_name"
         )
     )
-    return Preview(losing=losing, removed=list(remove), forfeiting=forfeiting)
+    revoked = list(
+        Vouch.objects.filter(pk__in=[v.pk for v in revoke])
+        .select_related("voucher", "vouchee")
+        .order_by("pk")
+    )
+    return Preview(losing=losing, removed=list(remove), forfeiting=forfeiting, revoked=revoked)
 
 
 # VOUCHES ------------------------------------------------------------------------------
@@ -171,18 +181,27 @@ def vouch_revoke(
     cause: ModerationRecord | None = None,
     report_id: int | None = None,
 ) -> tuple[Vouch, PledgeForfeit | None]:
-    """A moderator ends a vouch; as a bad vouch it also forfeits the voucher's pledge."""
-    if reason not in RevocationReason.values:
-        raise ValidationError({"reason": _("Choose a reason.")}, code="reason")
+    """A moderator ends a vouch that stands or awaits its answer; as a bad vouch it also
+    forfeits the voucher's pledge. ``reason`` is the log's category (the member is told
+    it: fake account, harassment...); the vouch keeps the revocation reason it maps to."""
+    reason = _require_reason(reason)
     note = _require_note(note)
     vouch = Vouch.objects.select_for_update().select_related("voucher", "vouchee").get(pk=vouch.pk)
-    if vouch.status == Vouch.Status.REVOKED:
-        return vouch, PledgeForfeit.objects.filter(vouch=vouch).first()
+    if moderator.pk in (vouch.voucher_id, vouch.vouchee_id):
+        raise ValidationError(_("You cannot moderate yourself."), code="self")
+    if not vouch.is_active:
+        raise ValidationError(
+            _("This vouch no longer stands (%(status)s): nothing was changed.")
+            % {"status": vouch.get_status_display().lower()},
+            code="not_active",
+        )
     before = {"status": vouch.status}
     was_counting = vouch.status == Vouch.Status.ACCEPTED
     vouch.status = Vouch.Status.REVOKED
     vouch.ended_at = timezone.now()
-    vouch.revocation_reason = reason
+    vouch.revocation_reason = (
+        reason if reason in RevocationReason.values else RevocationReason.OTHER
+    )
     vouch.revocation_note = note
     vouch.revoked_by = moderator
     vouch.save(
@@ -225,6 +244,7 @@ def _forfeit(
             else cause.reason,
             note=note,
             after={
+                "forfeit": forfeit.pk,
                 "weight": forfeit.weight,
                 "until": forfeit.until.isoformat(),
                 "vouching_suspended_until": forfeit.vouching_suspended_until.isoformat()
@@ -254,6 +274,22 @@ def _remove(
     reason = _require_reason(reason)
     note = _require_note(note)
     member = Member.objects.select_for_update().get(pk=member.pk)
+    # A second click, or a second moderator, must not remove twice: one record, one
+    # notice. Banning a suspended member is an escalation, not a repeat.
+    if member.is_banned:
+        raise ValidationError(
+            _("%(name)s is already banned: nothing was changed.") % {"name": member},
+            code="already_removed",
+        )
+    if action == Action.SUSPEND and member.is_suspended:
+        raise ValidationError(
+            _(
+                "%(name)s is already suspended: nothing was changed. Reinstate them first "
+                "to choose another date."
+            )
+            % {"name": member},
+            code="already_removed",
+        )
     before = _state(member)
     now = timezone.now()
     if action == Action.SUSPEND:
@@ -275,19 +311,13 @@ def _remove(
         before=before,
         after=_state(member),
     )
-    kind = (
-        PledgeForfeit.Reason.MEMBER_BANNED
-        if action == Action.BAN
-        else PledgeForfeit.Reason.MEMBER_SUSPENDED
-    )
-    for vouch in Vouch.objects.accepted().received_by(member).select_related("voucher"):
-        _forfeit(vouch, kind, note, cause=entry)
+    _forfeit_vouchers(member, entry)
     if revoke_given:
         for vouch in Vouch.objects.active().given_by(member):
             vouch_revoke(
                 vouch=vouch,
                 moderator=moderator,
-                reason=RevocationReason.OTHER,
+                reason=reason,
                 note=note,
                 cause=entry,
                 report_id=report_id,
@@ -295,6 +325,17 @@ def _remove(
     trust_graph_changed()
     signals.send_after_commit(signals.member_moderated, record=entry)
     return entry
+
+
+def _forfeit_vouchers(member: Member, entry: ModerationRecord) -> None:
+    """The suspension or ban ``entry`` costs everyone whose vouch for ``member`` stands."""
+    kind = (
+        PledgeForfeit.Reason.MEMBER_BANNED
+        if entry.action == Action.BAN
+        else PledgeForfeit.Reason.MEMBER_SUSPENDED
+    )
+    for vouch in Vouch.objects.accepted().received_by(member).select_related("voucher"):
+        _forfeit(vouch, kind, entry.note, cause=entry)
 
 
 @transaction.atomic
@@ -341,15 +382,22 @@ def member_ban(
     )
 
 
+def _lift_recorded_forfeits(records) -> int:
+    """Lift the forfeits these FORFEIT records wrote, where they are still in force."""
+    forfeit_ids, vouch_ids = [], []
+    for after, vouch_id in records.values_list("after", "vouch_id"):
+        if after.get("forfeit"):
+            forfeit_ids.append(after["forfeit"])
+        else:  # written before records named their forfeit
+            vouch_ids.append(vouch_id)
+    return PledgeForfeit.objects.filter(
+        Q(pk__in=forfeit_ids) | Q(vouch_id__in=vouch_ids), lifted_at__isnull=True
+    ).update(lifted_at=timezone.now())
+
+
 def _lift_forfeits(cause: ModerationRecord) -> int:
     """Lift the forfeits an action caused, where they are still in force."""
-    now = timezone.now()
-    vouch_ids = list(
-        cause.consequences.filter(action=Action.FORFEIT).values_list("vouch_id", flat=True)
-    )
-    return PledgeForfeit.objects.filter(vouch_id__in=vouch_ids, lifted_at__isnull=True).update(
-        lifted_at=now
-    )
+    return _lift_recorded_forfeits(cause.consequences.filter(action=Action.FORFEIT))
 
 
 @transaction.atomic
@@ -359,6 +407,8 @@ def member_reinstate(
     """Undo a suspension or a ban, and the forfeits it caused. Revoked vouches stay
     revoked: the vouchers may vouch again."""
     note = _require_note(note)
+    if member.pk == moderator.pk:
+        raise ValidationError(_("You cannot moderate yourself."), code="self")
     member = Member.objects.select_for_update().get(pk=member.pk)
     if not (member.banned_at or member.is_suspended):
         raise ValidationError(_("This member is neither suspended nor banned."), code="not_removed")
@@ -393,6 +443,57 @@ def _last_reinstatement(member: Member):
     return last or datetime.min.replace(tzinfo=timezone.get_current_timezone())
 
 
+def _removal_in_force(member: Member) -> int | None:
+    """The id of the suspension or ban that keeps ``member`` out now, if any."""
+    if not (member.is_banned or member.is_suspended):
+        return None
+    return (
+        ModerationRecord.objects.filter(
+            member=member,
+            action__in=[Action.SUSPEND, Action.BAN],
+            created_at__gte=_last_reinstatement(member),
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _restore_vouch(entry: ModerationRecord) -> bool:
+    """Put a revoked vouch back as it was before ``entry``; False if the pair has
+    another vouch that stands now (the old one then stays revoked)."""
+    vouch = Vouch.objects.select_for_update().get(pk=entry.vouch_id)
+    if vouch.status != Vouch.Status.REVOKED:
+        return True
+    others = (
+        Vouch.objects.active()
+        .filter(voucher_id=vouch.voucher_id, vouchee_id=vouch.vouchee_id)
+        .exclude(pk=vouch.pk)
+    )
+    if others.exists():
+        return False
+    status = entry.before.get("status")
+    vouch.status = status if status in Vouch.ACTIVE_STATUSES else Vouch.Status.ACCEPTED
+    vouch.ended_at = None
+    vouch.revocation_reason = ""
+    vouch.revocation_note = ""
+    vouch.revoked_by = None
+    try:
+        with transaction.atomic():  # a savepoint: a new vouch may have just been written
+            vouch.save(
+                update_fields=[
+                    "status",
+                    "ended_at",
+                    "revocation_reason",
+                    "revocation_note",
+                    "revoked_by",
+                ]
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
 # APPEALS ------------------------------------------------------------------------------
 
 
@@ -405,40 +506,74 @@ def appeal_file(*, member: Member, entry: ModerationRecord, text: str):
         raise ValidationError(_("You cannot appeal this."), code="not_appealable")
     if not text.strip():
         raise ValidationError({"text": _("Tell the moderators why they should look again.")})
+    once = ValidationError(_("You have already appealed this action."), code="once")
     if Appeal.objects.filter(record=entry, member=member).exists():
-        raise ValidationError(_("You have already appealed this action."), code="once")
+        raise once
     appeal = Appeal(record=entry, member=member, text=text.strip())
-    appeal.full_clean()
-    appeal.save()
+    appeal.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():  # a savepoint: the same appeal sent twice at once
+            appeal.save()
+    except IntegrityError:
+        raise once from None
     return appeal
 
 
+@dataclass(frozen=True)
+class AppealDecision:
+    appeal: object
+    # What the moderator should know: what could not be undone, and why.
+    notes: list[str] = field(default_factory=list)
+
+
 @transaction.atomic
-def appeal_decide(*, appeal, moderator: Member, uphold: bool, note: str):
-    """Uphold (undo the action) or reject an appeal; either way it is on the record."""
+def appeal_decide(*, appeal, moderator: Member, uphold: bool, note: str) -> AppealDecision:
+    """Uphold (undo the action) or reject an appeal; either way it is on the record.
+
+    Upholding undoes that action only: its forfeits are lifted in every case; a
+    suspension or ban is reinstated only while it is the removal in force (not a later,
+    separate one); a revoked vouch comes back as it was, unless the pair has another
+    vouch by now.
+    """
     from ..models import Appeal
 
     note = _require_note(note)
     appeal = Appeal.objects.select_for_update().select_related("record", "member").get(pk=appeal.pk)
+    if appeal.member_id == moderator.pk:
+        raise ValidationError(_("You cannot decide an appeal about yourself."), code="self")
     if appeal.status != Appeal.Status.OPEN:
         raise ValidationError(_("This appeal has been decided."), code="decided")
     entry = appeal.record
+    notes: list[str] = []
     if uphold:
         if entry.action in (Action.SUSPEND, Action.BAN):
-            member = appeal.member
-            if member.banned_at or member.is_suspended:
-                member_reinstate(member=member, moderator=moderator, note=note, cause=entry)
-        elif entry.action == Action.REVOKE_VOUCH:
-            Vouch.objects.filter(pk=entry.vouch_id, status=Vouch.Status.REVOKED).update(
-                status=Vouch.Status.ACCEPTED, ended_at=None
-            )
             _lift_forfeits(entry)
-            trust_graph_changed()
+            member = Member.objects.select_for_update().get(pk=appeal.member_id)
+            in_force = _removal_in_force(member)
+            if in_force == entry.pk:
+                member_reinstate(member=member, moderator=moderator, note=note, cause=entry)
+            else:
+                if in_force is not None:
+                    # The removal still in force goes on costing the vouchers their pledge.
+                    _forfeit_vouchers(member, ModerationRecord.objects.get(pk=in_force))
+                notes.append(
+                    _(
+                        "This action is no longer the one in force: its forfeits are lifted, "
+                        "and the member's current standing is unchanged."
+                    )
+                )
+        elif entry.action == Action.REVOKE_VOUCH:
+            if not _restore_vouch(entry):
+                notes.append(
+                    _(
+                        "The voucher has vouched for this member again since: the old vouch "
+                        "stays revoked, and its forfeit is lifted."
+                    )
+                )
+            _lift_forfeits(entry)
         elif entry.action == Action.FORFEIT:
-            PledgeForfeit.objects.filter(vouch_id=entry.vouch_id, lifted_at__isnull=True).update(
-                lifted_at=timezone.now()
-            )
-            trust_graph_changed()
+            _lift_recorded_forfeits(ModerationRecord.objects.filter(pk=entry.pk))
+        trust_graph_changed()
     appeal.status = Appeal.Status.UPHELD if uphold else Appeal.Status.REJECTED
     appeal.decided_by = moderator
     appeal.decided_at = timezone.now()
@@ -451,7 +586,7 @@ def appeal_decide(*, appeal, moderator: Member, uphold: bool, note: str):
         cause=entry,
         note=note,
     )
-    return appeal
+    return AppealDecision(appeal=appeal, notes=notes)
 
 
 # MODERATORS ---------------------------------------------------------------------------
@@ -476,15 +611,45 @@ def moderator_grant(*, member: Member, by: Member | None = None, remove: bool = 
     )
 
 
-def record_standing_lost(member_ids, *, generation: int) -> None:
-    """The recalculation's automatic consequence: who lost vouched standing."""
+def record_standing_lost(member_ids, *, generation: int, since: datetime | None = None) -> None:
+    """The recalculation's automatic consequence: who lost vouched standing, from what to
+    what, and the moderator actions since the last recalculation (``since``) that may
+    have caused it. The latest of them is the record's cause and gives its reason; with
+    none, the cause is the change to the graph that ``generation`` counts."""
+    actions = ModerationRecord.objects.filter(
+        action__in=[Action.REVOKE_VOUCH, Action.SUSPEND, Action.BAN], cause__isnull=True
+    )
+    if since is not None:
+        actions = actions.filter(created_at__gte=since)
+    action_ids = list(actions.order_by("-created_at", "-pk").values_list("pk", flat=True)[:50])
+    cause = ModerationRecord.objects.filter(pk=action_ids[0]).first() if action_ids else None
+    now = timezone.now()
+    moderated = dict(Member.objects.filter(pk__in=list(member_ids)).values_list("pk", "banned_at"))
+    suspended = set(
+        Member.objects.filter(pk__in=list(member_ids), suspended_until__gt=now).values_list(
+            "pk", flat=True
+        )
+    )
+
+    def standing_now(member_id: int) -> str:
+        if moderated.get(member_id):
+            return "banned"
+        return "suspended" if member_id in suspended else "pending"
+
     ModerationRecord.objects.bulk_create(
         [
             ModerationRecord(
                 actor=None,
                 action=Action.STANDING_LOST,
                 member_id=member_id,
-                after={"generation": generation},
+                cause=cause,
+                reason=cause.reason if cause else "",
+                before={"standing": "vouched"},
+                after={
+                    "standing": standing_now(member_id),
+                    "generation": generation,
+                    "actions": action_ids,
+                },
             )
             for member_id in member_ids
         ],

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -28,27 +28,44 @@ FORFEIT_DAYS = 180
 REPEAT_WINDOW_DAYS = 365
 
 
+def vouches_to_forfeit(vouch_ids) -> set[int]:
+    """Which of these vouches a new forfeit would fall on: those without a forfeit that
+    still stands. A lifted forfeit (its action undone) does not protect a vouch; one that
+    was not lifted does, even once expired: one vouch costs its voucher once. The
+    preview and ``pledge_forfeit`` both ask this, so they cannot disagree."""
+    ids = set(vouch_ids)
+    taken = PledgeForfeit.objects.filter(vouch_id__in=ids, lifted_at__isnull=True).values_list(
+        "vouch_id", flat=True
+    )
+    return ids - set(taken)
+
+
 def pledge_forfeit(*, vouch: Vouch, reason: str, note: str = "") -> PledgeForfeit | None:
-    """Forfeit the pledge behind ``vouch``; in the caller's transaction. Once per vouch."""
-    if PledgeForfeit.objects.filter(vouch=vouch).exists():
+    """Forfeit the pledge behind ``vouch``; in the caller's transaction. Once per vouch
+    while that forfeit stands (see ``vouches_to_forfeit``); None if it already stands."""
+    voucher = Member.objects.select_for_update().get(pk=vouch.voucher_id)
+    if not vouches_to_forfeit([vouch.pk]):
         return None
     now = timezone.now()
-    voucher = Member.objects.select_for_update().get(pk=vouch.voucher_id)
     earlier = PledgeForfeit.objects.of(voucher).filter(
         created_at__gte=now - timedelta(days=REPEAT_WINDOW_DAYS), lifted_at__isnull=True
     )
     until = now + timedelta(days=FORFEIT_DAYS)
-    forfeit = PledgeForfeit.objects.create(
-        voucher=voucher,
-        vouchee_id=vouch.vouchee_id,
-        vouch=vouch,
-        reason=reason,
-        note=note,
-        weight=FORFEIT_WEIGHT,
-        created_at=now,
-        until=until,
-        vouching_suspended_until=until if earlier.exists() else None,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a simultaneous forfeit won the race
+            forfeit = PledgeForfeit.objects.create(
+                voucher=voucher,
+                vouchee_id=vouch.vouchee_id,
+                vouch=vouch,
+                reason=reason,
+                note=note,
+                weight=FORFEIT_WEIGHT,
+                created_at=now,
+                until=until,
+                vouching_suspended_until=until if earlier.exists() else None,
+            )
+    except IntegrityError:
+        return None
     transaction.on_commit(tasks.request_forfeit_notices, robust=True)
     return forfeit
 

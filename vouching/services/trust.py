@@ -132,7 +132,9 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
         if len(stored.lost):
             from .moderation import record_standing_lost
 
-            record_standing_lost(stored.lost.tolist(), generation=generation)
+            record_standing_lost(
+                stored.lost.tolist(), generation=generation, since=state.computed_at
+            )
         state.computed_generation = generation
         state.computed_at = timezone.now()
         state.metric = metric.name

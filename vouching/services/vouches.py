@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import signals
-from ..models import Member, Vouch
+from ..models import Appeal, Member, ModerationRecord, Vouch
 from ..selectors import is_blocked
 from .rules import DECLINED_VOUCH_COOLDOWN_DAYS, VouchFields, _check_may_vouch, _lock_voucher
 from .trust import trust_graph_changed
@@ -32,6 +32,15 @@ def vouch_create(*, voucher: Member, vouchee: Member, fields: VouchFields) -> Vo
         else:
             message = _("You already vouch for %(name)s.")
         raise ValidationError(message % {"name": vouchee.display_name}, code="duplicate")
+    if revoked_by_a_moderator(voucher=voucher, vouchee=vouchee):
+        raise ValidationError(
+            _(
+                "A moderator revoked your vouch for %(name)s. You cannot vouch for them again "
+                "unless an appeal undoes the revocation."
+            )
+            % {"name": vouchee.display_name},
+            code="revoked",
+        )
     cooldown_start = timezone.now() - timedelta(days=DECLINED_VOUCH_COOLDOWN_DAYS)
     declined = (
         Vouch.objects.given_by(voucher)
@@ -58,6 +67,22 @@ def vouch_create(*, voucher: Member, vouchee: Member, fields: VouchFields) -> Vo
         ) from None
     signals.send_after_commit(signals.vouch_created, vouch=vouch)
     return vouch
+
+
+def revoked_by_a_moderator(*, voucher: Member, vouchee: Member) -> bool:
+    """A moderator revoked a vouch of this pair directly (not as a consequence of a ban
+    or suspension, which reinstatement undoes), and no upheld appeal undid it."""
+    return (
+        ModerationRecord.objects.filter(
+            action=ModerationRecord.Action.REVOKE_VOUCH,
+            cause__isnull=True,
+            vouch__voucher=voucher,
+            vouch__vouchee=vouchee,
+            vouch__status=Vouch.Status.REVOKED,
+        )
+        .exclude(appeals__status=Appeal.Status.UPHELD)
+        .exists()
+    )
 
 
 def _lock_vouch(vouch: Vouch) -> Vouch:
