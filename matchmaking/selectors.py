@@ -158,9 +158,11 @@ class BrowsePage:
     any_city: bool
 
 
-def _candidates(viewer: Member, mine: Profile, any_city: bool) -> QuerySet[Profile]:
-    """Dating profiles that fit the viewer both ways and that the viewer has not blocked,
-    passed on or matched; standing is ``_candidate_rows``' part."""
+def _candidates(
+    viewer: Member, mine: Profile, any_city: bool, avoid: frozenset[int]
+) -> QuerySet[Profile]:
+    """Dating profiles that fit the viewer both ways, not blocked either way (``avoid``),
+    not passed on and not matched; standing is ``_candidate_rows``' part."""
     today = timezone.localdate()
     earliest, latest = born_between(mine.age_min, mine.age_max, today)
     acted = Reaction.objects.filter(actor=viewer, target=OuterRef("member"))
@@ -174,7 +176,7 @@ def _candidates(viewer: Member, mine: Profile, any_city: bool) -> QuerySet[Profi
         .filter(birth_date__range=(earliest, latest))
         .filter(age_min__lte=mine.age, age_max__gte=mine.age)
         .exclude(member=viewer)
-        .exclude(member_id__in=vouching.blocked_ids(member=viewer))
+        .exclude(member_id__in=avoid)
         .exclude(Exists(acted))
         .exclude(Exists(matched))
     )
@@ -231,7 +233,7 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     mine = Profile.objects.get(member=viewer)
     generation = trust_paths.current_generation()
     avoid = vouching.blocked_ids(member=viewer)
-    rows = _candidate_rows(_candidates(viewer, mine, any_city), generation)
+    rows = _candidate_rows(_candidates(viewer, mine, any_city, avoid), generation)
     rows.sort(key=lambda row: (-(row[3] or 0.0), row[0]))
     page = max(1, page)
     start = (page - 1) * PAGE_SIZE
@@ -277,7 +279,9 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
         .in_bulk(chosen, field_name="member_id")
     )
     members = [profiles[m].member for m in chosen if m in profiles]
-    found_paths = vouching.trust_paths(viewer=viewer, targets=members)
+    found_paths = vouching.trust_paths(
+        viewer=viewer, targets=members, generation=generation, avoid=avoid
+    )
     cards = [
         Card(
             profile=profiles[m],

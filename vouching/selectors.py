@@ -276,11 +276,20 @@ class TrustPathView:
         )
 
 
-def trust_paths(*, viewer: Member, targets: list[Member]) -> dict[int, TrustPathView | None]:
+def trust_paths(
+    *,
+    viewer: Member,
+    targets: list[Member],
+    generation: int | None = None,
+    avoid: frozenset[int] | None = None,
+) -> dict[int, TrustPathView | None]:
     """How the viewer is connected to each target (member id → path, or None beyond
-    four hops). Reads every member and vouch on every path in two queries."""
-    generation = paths.current_generation()
-    avoid = blocked_ids(member=viewer)
+    four hops). Reads every member and vouch on every path in two queries. A caller
+    that already read the graph generation and the viewer's blocks passes them on."""
+    if generation is None:
+        generation = paths.current_generation()
+    if avoid is None:
+        avoid = blocked_ids(member=viewer)
     reachable = [t.pk for t in targets if t.pk not in avoid]
     found = {t.pk: None for t in targets}
     found.update(paths.find_trust_paths(viewer.pk, reachable, generation, avoid))
