@@ -66,17 +66,24 @@ def compatible(viewer: Profile, other: Profile) -> bool:
 
 
 def _connected(viewer: Member, member: Member) -> bool:
-    """A match, or an introduction, between them: they may see each other's profile."""
+    """A live match, or an open introduction, between them: they may see each other's
+    profile. An accepted introduction made a match, which speaks for itself while it
+    lasts; after an unmatch the usual rules apply again."""
     if Match.objects.active().between(viewer, member).exists():
         return True
-    live = [*Introduction.OPEN_STATUSES, Introduction.Status.ACCEPTED]
     return (
         Introduction.objects.filter(
             Q(person_a=viewer, person_b=member) | Q(person_a=member, person_b=viewer)
         )
-        .filter(status__in=live)
+        .filter(status__in=Introduction.OPEN_STATUSES)
         .exists()
-        or Introduction.objects.filter(intermediary=viewer)
+    )
+
+
+def _introducing(viewer: Member, member: Member) -> bool:
+    """The viewer is the friend in the middle of an open introduction of ``member``."""
+    return (
+        Introduction.objects.filter(intermediary=viewer)
         .filter(Q(person_a=member) | Q(person_b=member))
         .filter(status__in=Introduction.OPEN_STATUSES)
         .exists()
@@ -99,6 +106,10 @@ def may_see_profile(viewer: Member, profile: Profile) -> bool:
     if vouching.is_blocked(viewer, member) or not member.in_good_standing:
         return False
     if _connected(viewer, member):
+        return True
+    # The friend in the middle knows them directly: a profile hidden from direct
+    # connections stays hidden from them, introduction or not.
+    if not profile.hide_from_connections and _introducing(viewer, member):
         return True
     if not profile.is_shown or not viewer.in_good_standing:
         return False
@@ -255,13 +266,15 @@ def mutual_connections(*, viewer: Member, member: Member) -> list[Member]:
 
 def people_known(*, member: Member) -> list[Member]:
     """Members linked to ``member`` by an accepted vouch who date on Pledge: the people a
-    matchmaker can introduce to each other."""
+    matchmaker can introduce to each other. Not those who hide their profile from the
+    people they know directly: ``member`` is one of them."""
     generation = trust_paths.current_generation()
     linked = {link.other for link in trust_paths.member_links([member.pk], generation)[member.pk]}
     linked -= vouching.blocked_ids(member=member)
     return list(
         Member.objects.in_good_standing()
         .filter(pk__in=linked, profile__is_dating=True, profile__paused_at__isnull=True)
+        .filter(profile__hide_from_connections=False)
         .order_by("display_name")
     )
 

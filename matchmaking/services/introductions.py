@@ -146,7 +146,10 @@ def introduction_offer(
     _check_three(intermediary, person_a, person_b)
     for person in (person_a, person_b):
         profile = Profile.objects.filter(member=person).first()
-        if profile is None or not profile.is_shown or not person.in_good_standing:
+        # Hidden from the people they know directly, the intermediary among them: the
+        # same answer as for someone not dating, so the refusal tells nothing.
+        hidden = profile is not None and profile.hide_from_connections
+        if profile is None or not profile.is_shown or hidden or not person.in_good_standing:
             raise ValidationError(
                 _("%(name)s is not dating on Pledge right now.") % {"name": person.display_name},
                 code="not_dating",

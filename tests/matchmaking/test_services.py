@@ -12,6 +12,7 @@ from PIL import Image
 
 from matchmaking import selectors, services
 from matchmaking.models import (
+    Introduction,
     Match,
     Message,
     Notification,
@@ -631,3 +632,12 @@ def test_vouches_notify_through_signals(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         vouching_services.vouch_accept(vouch=vouch, member=vouchee)
     assert Notification.objects.filter(recipient=founder, kind="vouch_accepted").exists()
+
+
+def test_no_offered_introduction_of_someone_hiding_from_connections(trio):
+    mei, jon, lena = trio
+    Profile.objects.filter(member=lena).update(hide_from_connections=True)
+    with pytest.raises(ValidationError, match="Lena is not dating on Pledge right now"):
+        services.introduction_offer(intermediary=mei, person_a=jon, person_b=lena, note="You two!")
+    assert not Introduction.objects.exists()
+    assert not Notification.objects.filter(kind="introduction").exists()

@@ -326,3 +326,47 @@ def test_a_stranger_gets_404_for_every_object_id(pair, client_for, media):
     assert Match.objects.active().filter(pk=match.pk).exists()
     assert Introduction.objects.get(pk=intro.pk).status == "intermediary"
     assert not Report.objects.exists()
+
+
+# PRIVACY THROUGH INTRODUCTIONS AND ENDED MATCHES ---------------------------------------
+
+
+def test_a_matchmaker_cannot_introduce_someone_hiding_from_connections(pair, client_for):
+    mei, lena, jon = pair
+    lena.hide_from_connections = True
+    lena.save()
+    client = client_for(mei)
+    url = reverse("matchmaking:introduction_offer")
+    page = client.get(url).text
+    assert "Jon" in page and "Lena" not in page
+    response = client.post(
+        url,
+        {
+            "person_a": str(jon.member.public_id),
+            "person_b": str(lena.member.public_id),
+            "note": "You two!",
+        },
+    )
+    assert response.status_code == 200 and response.context["form"].errors
+    assert not Introduction.objects.exists()
+
+
+def test_after_unmatch_an_introduction_match_loses_the_profile_and_photos(pair, client_for, media):
+    mei, lena, jon = pair
+    photo = services.photo_add(member=lena.member, upload=SimpleUploadedFile("a.jpg", jpeg()))
+    intro = services.introduction_offer(
+        intermediary=mei, person_a=jon.member, person_b=lena.member, note="You two!"
+    )
+    services.introduction_respond(introduction=intro, member=jon.member, accept=True)
+    services.introduction_respond(introduction=intro, member=lena.member, accept=True)
+    services.profile_pause(member=lena.member)
+    him = client_for(jon.member)
+    urls = [
+        reverse("matchmaking:person", args=[lena.member.public_id]),
+        reverse("matchmaking:photo", args=[photo.pk, "full"]),
+        reverse("matchmaking:photo", args=[photo.pk, "thumb"]),
+    ]
+    assert [him.get(url).status_code for url in urls] == [200, 200, 200], "still matched"
+    match = Match.objects.active().get()
+    client_for(lena.member).post(reverse("matchmaking:unmatch", args=[match.pk]))
+    assert [him.get(url).status_code for url in urls] == [404, 404, 404]

@@ -1,0 +1,98 @@
+"""Who may see and act on whom: the privacy rules of the dating side, as tables of cases."""
+
+import pytest
+from django.http import Http404
+
+from matchmaking import selectors, services
+from matchmaking.models import Introduction
+from tests.factories import VouchedMemberFactory, VouchFactory, man, woman
+from vouching import services as vouching_services
+from vouching.models import Vouch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trio():
+    """Mei knows Jon and Lena directly (she vouched for Jon, Lena vouched for her); Jon
+    and Lena are two steps apart."""
+    mei = VouchedMemberFactory(display_name="Mei")
+    jon, lena = man(member__display_name="Jon"), woman(member__display_name="Lena")
+    VouchFactory(voucher=mei, vouchee=jon.member)
+    VouchFactory(voucher=lena.member, vouchee=mei)
+    vouching_services.trust_graph_changed()
+    return mei, jon, lena
+
+
+def reload(profile):
+    return type(profile).objects.select_related("member__trust").get(pk=profile.pk)
+
+
+# HIDDEN FROM CONNECTIONS, INTRODUCTIONS OR NOT -----------------------------------------
+
+
+def test_people_known_leaves_out_who_hides_from_connections(trio):
+    mei, jon, lena = trio
+    assert selectors.people_known(member=mei) == [jon.member, lena.member]
+    lena.hide_from_connections = True
+    lena.save()
+    assert selectors.people_known(member=mei) == [jon.member]
+
+
+@pytest.mark.parametrize(
+    ("kind", "hides", "intermediary_sees"),
+    [
+        ("requested", False, True),
+        ("requested", True, False),
+        ("offered", False, True),
+        ("offered", True, False),
+    ],
+)
+def test_the_intermediary_gains_no_access_to_a_hidden_profile(trio, kind, hides, intermediary_sees):
+    mei, jon, lena = trio
+    if kind == "requested":
+        services.introduction_request(requester=jon.member, target=lena.member, intermediary=mei)
+    else:
+        services.introduction_offer(
+            intermediary=mei, person_a=jon.member, person_b=lena.member, note="You two!"
+        )
+    # Mei would not see Lena's profile by the ordinary rules: she does not date.
+    lena.hide_from_connections = hides
+    lena.save()
+    assert Introduction.objects.get().is_open
+    assert selectors.may_see_profile(mei, reload(lena)) is intermediary_sees
+    # The two people being introduced see each other whatever the intermediary may see.
+    assert selectors.may_see_profile(jon.member, reload(lena))
+
+
+# AN ENDED MATCH IS NO LONGER A CONNECTION ---------------------------------------------
+
+
+@pytest.fixture
+def introduced(trio):
+    """Jon and Lena matched through Mei's introduction."""
+    mei, jon, lena = trio
+    intro = services.introduction_offer(
+        intermediary=mei, person_a=jon.member, person_b=lena.member, note="You two!"
+    )
+    services.introduction_respond(introduction=intro, member=jon.member, accept=True)
+    services.introduction_respond(introduction=intro, member=lena.member, accept=True)
+    return trio
+
+
+@pytest.mark.parametrize("change", ["paused", "out of reach"])
+def test_after_unmatch_an_introduction_match_sees_only_what_the_rules_allow(introduced, change):
+    mei, jon, lena = introduced
+    if change == "paused":
+        services.profile_pause(member=lena.member)
+    else:
+        lena.reach = "2"
+        lena.save()
+        Vouch.objects.filter(voucher=mei, vouchee=jon.member).update(status="revoked")
+        vouching_services.trust_graph_changed()
+    match = selectors.matches_of(member=jon.member).get()
+    assert selectors.may_see_profile(jon.member, reload(lena)), "matched: they see each other"
+    services.match_end(member=lena.member, match=match)
+    assert not selectors.may_see_profile(jon.member, reload(lena))
+    with pytest.raises(Http404):
+        selectors.profile_for_viewer(viewer=jon.member, public_id=lena.member.public_id)
