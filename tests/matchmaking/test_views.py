@@ -370,3 +370,36 @@ def test_after_unmatch_an_introduction_match_loses_the_profile_and_photos(pair, 
     match = Match.objects.active().get()
     client_for(lena.member).post(reverse("matchmaking:unmatch", args=[match.pk]))
     assert [him.get(url).status_code for url in urls] == [404, 404, 404]
+
+
+def test_the_circle_leaves_out_banned_suspended_and_inactive_members(pair, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vouching.models import Member
+
+    mei, lena, jon = pair
+    names = {
+        "Banned Bo": {"banned_at": timezone.now()},
+        "Suspended Sue": {"suspended_until": timezone.now() + timedelta(days=3)},
+        "Gone Gus": {"is_active": False},
+    }
+    for name, state in names.items():
+        near = VouchedMemberFactory(display_name=f"{name} near")
+        far = VouchedMemberFactory(display_name=f"{name} far")
+        VouchFactory(voucher=mei, vouchee=near)  # next to Mei
+        VouchFactory(voucher=far, vouchee=lena.member)  # beyond Lena
+        Member.objects.filter(pk__in=[near.pk, far.pk]).update(**state)
+    served = VouchedMemberFactory(display_name="Suspension served")
+    VouchFactory(voucher=served, vouchee=jon.member)
+    Member.objects.filter(pk=served.pk).update(suspended_until=timezone.now() - timedelta(days=1))
+    vouching_services.trust_graph_changed()
+    response = client_for(mei).get(reverse("matchmaking:circle"))
+    drawing = response.context["drawing"]
+    shown = {person.display_name for person in drawing.people}
+    assert shown == {"Mei", "Lena", "Jon", "Suspension served"}
+    for name in names:
+        assert name not in drawing.svg and name not in response.text
+    assert drawing.inner == 2 and drawing.outer == 1
+    assert drawing.svg.count("<line") == 3
