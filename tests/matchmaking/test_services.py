@@ -787,3 +787,39 @@ def test_parallel_introduction_offers_cannot_overrun_the_quota(settings):
     )
     only_quota_refusals(errors, 3)
     assert Introduction.objects.filter(intermediary=mei).count() == 2
+
+
+RAW_NAME = "Zoë O'Brien & <Co>"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "match",
+        "intro_request",
+        "introduction",
+        "intro_accepted",
+        "message",
+        "vouch",
+        "vouch_accepted",
+    ],
+)
+def test_email_subjects_and_bodies_carry_names_as_written(kind):
+    actor = VouchedMemberFactory(display_name=RAW_NAME)
+    recipient = VouchedMemberFactory()
+    Notification.objects.create(recipient=recipient, actor=actor, kind=kind)
+    assert send_emails() == 1
+    email = mail.outbox[-1]
+    assert RAW_NAME in email.subject, email.subject
+    assert RAW_NAME in email.body
+    assert "&amp;" not in email.subject + email.body and "&#x27;" not in email.subject
+
+
+def test_invitation_subject_carries_the_name_as_written():
+    from tests.factories import InvitationFactory
+
+    invitation = InvitationFactory(inviter=FounderFactory(display_name=RAW_NAME))
+    assert vouching_services.invitation_send_email(invitation_id=invitation.pk)
+    email = mail.outbox[-1]
+    assert email.subject == f"{RAW_NAME} vouched for you on Pledge"
+    assert RAW_NAME in email.body
