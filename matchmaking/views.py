@@ -444,13 +444,16 @@ def match_detail(request, match_id):
 
 @login_required
 def match_messages(request, match_id):
-    """The conversation alone, for the page to refresh every few seconds."""
+    """The conversation alone, for the page to refresh every few seconds; and the reply
+    area too (out of band) when the page's waiting for a reply has changed, so the form
+    comes back once the other has replied. Otherwise it is left alone: a half-written
+    message stays."""
     match = selectors.match_for_member(member=request.user, match_id=match_id)
-    return render(
-        request,
-        "matchmaking/partials/messages.html",
-        _conversation_context(request, match),
-    )
+    context = _conversation_context(request, match)
+    shown = request.GET.get("waiting")
+    context["reply_changed"] = shown in ("0", "1") and shown != ("1" if context["waiting"] else "0")
+    context["form"] = MessageForm()
+    return render(request, "matchmaking/partials/messages_polled.html", context)
 
 
 @require_POST

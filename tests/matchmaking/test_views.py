@@ -403,3 +403,26 @@ def test_the_circle_leaves_out_banned_suspended_and_inactive_members(pair, clien
         assert name not in drawing.svg and name not in response.text
     assert drawing.inner == 2 and drawing.outer == 1
     assert drawing.svg.count("<line") == 3
+
+
+def test_polling_brings_the_reply_form_back_once_the_other_replied(pair, client_for):
+    _mei, lena, jon = pair
+    services.reaction_interest(actor=jon.member, target=lena.member)
+    match = services.reaction_interest(actor=lena.member, target=jon.member)
+    him = client_for(jon.member)
+    page = him.post(reverse("matchmaking:match", args=[match.pk]), {"body": "Hi Lena"}, follow=True)
+    assert "Wait for Lena to reply" in page.text and 'name="body"' not in page.text
+    poll = reverse("matchmaking:match_messages", args=[match.pk])
+    assert f"{poll}?waiting=1" in page.text, "the page polls saying it waits"
+    polled = him.get(poll, {"waiting": "1"}, HTTP_HX_REQUEST="true").text
+    assert "hx-swap-oob" not in polled and 'name="body"' not in polled, "nothing changed"
+
+    services.message_send(match=match, sender=lena.member, body="Hi Jon!")
+    polled = him.get(poll, {"waiting": "1"}, HTTP_HX_REQUEST="true").text
+    assert "Hi Jon!" in polled
+    assert 'id="reply" hx-swap-oob="true"' in polled and 'name="body"' in polled
+    assert "Wait for Lena" not in polled
+    assert f"{poll}?waiting=0" in polled, "the next poll knows the form is back"
+    # The form already showing is left alone, with whatever he has started to write.
+    polled = him.get(poll, {"waiting": "0"}, HTTP_HX_REQUEST="true").text
+    assert "hx-swap-oob" not in polled and 'name="body"' not in polled
