@@ -328,6 +328,21 @@ def match_for_member(*, member: Member, match_id: int) -> Match:
     return match
 
 
+def message_to_report(*, member: Member, message_id: int) -> Message:
+    """A message the other person wrote in a conversation ``member`` took part in, ended
+    or not: blocking or unmatching someone must not stop reporting what they wrote."""
+    message = (
+        Message.objects.select_related("match", "sender")
+        .filter(pk=message_id)
+        .filter(Q(match__member_a=member) | Q(match__member_b=member))
+        .exclude(sender=member)
+        .first()
+    )
+    if message is None:
+        raise Http404
+    return message
+
+
 def messages_of(match: Match) -> QuerySet[Message]:
     return match.messages.select_related("sender")
 

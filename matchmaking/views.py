@@ -23,7 +23,7 @@ from .forms import (
     ProfileForm,
     ReportForm,
 )
-from .models import Message, Photo, Profile
+from .models import Photo, Profile
 
 
 def home(request):
@@ -371,14 +371,14 @@ def report_photo(request, photo_id):
 
 @login_required
 def report_message(request, message_id):
-    message = get_object_or_404(Message.objects.select_related("match", "sender"), pk=message_id)
-    match = selectors.match_for_member(member=request.user, match_id=message.match_id)
-    if message.sender_id == request.user.pk:
-        raise Http404
+    message = selectors.message_to_report(member=request.user, message_id=message_id)
+    ended = message.match.ended_at is not None  # unmatched, or one blocked the other
     return _report(
         request,
         reported=message.sender,
-        back=reverse("matchmaking:match", args=[match.pk]),
+        back=reverse("matchmaking:matches")
+        if ended
+        else reverse("matchmaking:match", args=[message.match_id]),
         message=message,
     )
 

@@ -426,3 +426,84 @@ def test_polling_brings_the_reply_form_back_once_the_other_replied(pair, client_
     # The form already showing is left alone, with whatever he has started to write.
     polled = him.get(poll, {"waiting": "0"}, HTTP_HX_REQUEST="true").text
     assert "hx-swap-oob" not in polled and 'name="body"' not in polled
+
+
+# REPORTS ------------------------------------------------------------------------------
+
+
+def test_each_photo_has_a_report_link_and_the_report_is_recorded(pair, client_for, media):
+    _mei, lena, jon = pair
+    photos = [
+        services.photo_add(member=lena.member, upload=SimpleUploadedFile("a.jpg", jpeg()))
+        for _ in range(2)
+    ]
+    client = client_for(jon.member)
+    page = client.get(reverse("matchmaking:person", args=[lena.member.public_id])).text
+    for photo in photos:
+        assert reverse("matchmaking:report_photo", args=[photo.pk]) in page
+    assert page.count("Report this photo") == 2
+    own = client_for(lena.member).get(reverse("matchmaking:person", args=[lena.member.public_id]))
+    assert "Report this photo" not in own.text, "nobody reports their own photo"
+    url = reverse("matchmaking:report_photo", args=[photos[1].pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reason": "fake", "note": "A model from an advert."})
+    assert response["Location"] == reverse("matchmaking:person", args=[lena.member.public_id])
+    report = Report.objects.get()
+    assert (report.reporter, report.reported, report.photo) == (jon.member, lena.member, photos[1])
+    assert report.note == "A model from an advert." and report.status == "open"
+
+
+def test_report_a_vouch(pair, client_for):
+    mei, lena, jon = pair
+    vouch = lena.member.vouches_received.get(voucher=mei)
+    client = client_for(jon.member)
+    page = client.get(reverse("matchmaking:person", args=[lena.member.public_id])).text
+    url = reverse("matchmaking:report_vouch", args=[vouch.pk])
+    assert url in page
+    response = client.post(url, {"reason": "fake", "note": "Mei met Lena yesterday."})
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert (report.reporter, report.reported, report.vouch) == (jon.member, mei, vouch)
+
+
+@pytest.fixture
+def conversation(pair):
+    """Jon wrote to Lena; they are matched."""
+    _mei, lena, jon = pair
+    services.reaction_interest(actor=jon.member, target=lena.member)
+    match = services.reaction_interest(actor=lena.member, target=jon.member)
+    message = services.message_send(match=match, sender=jon.member, body="Send me money")
+    return match, message, lena.member, jon.member
+
+
+@pytest.mark.parametrize("ending", [None, "she unmatched", "he unmatched", "she blocked"])
+def test_a_message_can_be_reported_after_the_match_ended(conversation, client_for, ending):
+    match, message, lena, jon = conversation
+    if ending == "she unmatched":
+        services.match_end(member=lena, match=match)
+    elif ending == "he unmatched":
+        services.match_end(member=jon, match=match)
+    elif ending == "she blocked":
+        services.block(member=lena, other=jon)
+    url = reverse("matchmaking:report_message", args=[message.pk])
+    her = client_for(lena)
+    assert her.get(url).status_code == 200
+    response = her.post(url, {"reason": "scam", "note": "Asked for money."})
+    back = (
+        reverse("matchmaking:matches") if ending else reverse("matchmaking:match", args=[match.pk])
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    report = Report.objects.get()
+    assert (report.reporter, report.reported, report.message) == (lena, jon, message)
+
+
+@pytest.mark.parametrize("who", ["the sender", "a stranger"])
+def test_a_message_is_reported_only_by_the_other_person(conversation, client_for, who):
+    match, message, lena, jon = conversation
+    services.match_end(member=lena, match=match)
+    reporter = jon if who == "the sender" else man().member
+    url = reverse("matchmaking:report_message", args=[message.pk])
+    client = client_for(reporter)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "scam"}).status_code == 404
+    assert not Report.objects.exists()
