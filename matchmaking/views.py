@@ -197,6 +197,7 @@ def profile_detail(request, public_id):
             if is_self
             else selectors.mutual_connections(viewer=request.user, member=member),
             "confirmers": selectors.photo_confirmers(profile),
+            "can_meet": not is_self and selectors.may_express_interest(request.user, profile),
             "vouched_for_them": vouched_for_them,
             "can_vouch": not is_self
             and not Vouch.objects.active().given_by(request.user).received_by(member).exists()
@@ -257,7 +258,11 @@ def _next_on_this_site(request) -> str | None:
 
 @login_required
 def introduction_ask(request, public_id):
-    target = _target(request, public_id)
+    profile = selectors.profile_for_viewer(viewer=request.user, public_id=public_id)
+    if not selectors.may_express_interest(request.user, profile):
+        messages.error(request, _("This profile is not available."))
+        return redirect("matchmaking:person", public_id=public_id)
+    target = profile.member
     mutual = selectors.mutual_connections(viewer=request.user, member=target)
     form = IntroductionRequestForm(request.POST or None, mutual=mutual)
     if request.method == "POST" and form.is_valid():

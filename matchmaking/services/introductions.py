@@ -18,7 +18,7 @@ from vouching import selectors as vouching
 from vouching.models import Member, Vouch
 
 from ..models import Introduction, Match, Notification, Profile
-from .matches import _visible_profile, match_create
+from .matches import _open_to_interest, match_create
 from .notifications import notify
 from .quotas import check_daily, lock_member, since_a_day
 
@@ -60,7 +60,7 @@ def introduction_request(
     *, requester: Member, target: Member, intermediary: Member, message: str = ""
 ) -> Introduction:
     lock_member(requester)
-    _visible_profile(requester, target)
+    _open_to_interest(requester, target)
     _check_three(intermediary, requester, target)
     if not intermediary.in_good_standing:
         raise ValidationError(_("This member cannot make introductions now."), code="standing")

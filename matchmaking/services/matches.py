@@ -22,6 +22,14 @@ def _visible_profile(viewer: Member, member: Member) -> Profile:
     return profile
 
 
+def _open_to_interest(viewer: Member, member: Member) -> Profile:
+    """The profile ``viewer`` may show interest in, or ask to be introduced to."""
+    profile = Profile.objects.select_related("member").filter(member=member).first()
+    if profile is None or not selectors.may_express_interest(viewer, profile):
+        raise ValidationError(_("This profile is not available."), code="unavailable")
+    return profile
+
+
 def match_create(a: Member, b: Member, *, source: str, introduction=None) -> Match:
     """The match between two members, made once; both are told."""
     low, high = sorted([a, b], key=lambda m: m.pk)
@@ -45,7 +53,7 @@ def match_create(a: Member, b: Member, *, source: str, introduction=None) -> Mat
 def reaction_interest(*, actor: Member, target: Member) -> Match | None:
     """Show interest; returns the match when the interest is mutual."""
     lock_members(actor, target)
-    _visible_profile(actor, target)
+    _open_to_interest(actor, target)
     existing = Reaction.objects.filter(actor=actor, target=target).first()
     if existing and existing.kind == Reaction.Kind.INTEREST:
         return Match.objects.active().between(actor, target).first()

@@ -96,3 +96,63 @@ def test_after_unmatch_an_introduction_match_sees_only_what_the_rules_allow(intr
     assert not selectors.may_see_profile(jon.member, reload(lena))
     with pytest.raises(Http404):
         selectors.profile_for_viewer(viewer=jon.member, public_id=lena.member.public_id)
+
+
+# WHO MAY SHOW INTEREST: SEEING A PROFILE IS NOT ENOUGH ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "sees", "may_meet"),
+    [
+        ("a compatible member two steps away", True, True),
+        ("a compatible member who vouched for her", True, True),
+        ("a voucher without a dating profile", True, False),
+        ("a voucher who is a matchmaker only", True, False),
+        ("a voucher who has paused his profile", True, False),
+        ("a voucher who wants to meet men", True, False),
+        ("a voucher too old for her", True, False),
+        ("a voucher she is too old for", True, False),
+        ("a compatible member while she is paused", False, False),
+        ("a compatible member she blocked", False, False),
+        ("herself", True, False),
+    ],
+)
+def test_who_may_express_interest(case, sees, may_meet):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import born_years_ago
+
+    her = woman(reach="2")
+    if case == "herself":
+        viewer = her.member
+    elif case == "a voucher without a dating profile":
+        viewer = VouchedMemberFactory()
+    else:
+        his = {
+            "a voucher who is a matchmaker only": {"is_dating": False},
+            "a voucher who has paused his profile": {"paused_at": timezone.now()},
+            "a voucher who wants to meet men": {"seeks_woman": False, "seeks_man": True},
+            "a voucher too old for her": {"birth_date": born_years_ago(50)},
+            "a voucher she is too old for": {"age_max": 25},
+        }.get(case, {})
+        viewer = man(**his).member
+        if case == "a voucher too old for her":
+            her.age_max = 40
+            her.save()
+    if case.startswith("a voucher") or case == "a compatible member who vouched for her":
+        VouchFactory(voucher=viewer, vouchee=her.member)
+    elif viewer != her.member:
+        middle = VouchedMemberFactory()
+        VouchFactory(voucher=viewer, vouchee=middle)
+        VouchFactory(voucher=middle, vouchee=her.member)
+    if case == "a compatible member while she is paused":
+        her.paused_at = timezone.now() - timedelta(minutes=1)
+        her.save()
+    if case == "a compatible member she blocked":
+        services.block(member=her.member, other=viewer)
+    vouching_services.trust_graph_changed()
+    viewer = type(viewer).objects.select_related("trust").get(pk=viewer.pk)
+    assert selectors.may_see_profile(viewer, reload(her)) is sees
+    assert selectors.may_express_interest(viewer, reload(her)) is may_meet

@@ -823,3 +823,22 @@ def test_invitation_subject_carries_the_name_as_written():
     email = mail.outbox[-1]
     assert email.subject == f"{RAW_NAME} vouched for you on Pledge"
     assert RAW_NAME in email.body
+
+
+@pytest.mark.parametrize("voucher", ["without a profile", "wanting someone else"])
+def test_a_voucher_sees_the_profile_but_cannot_show_interest_or_ask(trio, voucher):
+    mei, jon, lena = trio
+    if voucher == "without a profile":
+        friend = VouchedMemberFactory()
+    else:
+        friend = man(seeks_woman=False, seeks_man=True).member
+    VouchFactory(voucher=friend, vouchee=lena)
+    VouchFactory(voucher=mei, vouchee=friend)
+    vouching_services.trust_graph_changed()
+    assert selectors.may_see_profile(friend, Profile.objects.get(member=lena))
+    with pytest.raises(ValidationError, match="not available"):
+        services.reaction_interest(actor=friend, target=lena)
+    with pytest.raises(ValidationError, match="not available"):
+        services.introduction_request(requester=friend, target=lena, intermediary=mei)
+    assert not Reaction.objects.exists() and not Introduction.objects.exists()
+    assert not Notification.objects.exists()

@@ -507,3 +507,21 @@ def test_a_message_is_reported_only_by_the_other_person(conversation, client_for
     assert client.get(url).status_code == 404
     assert client.post(url, {"reason": "scam"}).status_code == 404
     assert not Report.objects.exists()
+
+
+def test_a_friend_who_vouched_sees_the_profile_without_the_dating_actions(pair, client_for):
+    mei, lena, jon = pair
+    him = client_for(jon.member)
+    page = him.get(reverse("matchmaking:person", args=[lena.member.public_id])).text
+    assert "Interested" in page and "Ask for an introduction" in page
+    friend = client_for(mei)  # she vouched for Lena and has no dating profile
+    profile_url = reverse("matchmaking:person", args=[lena.member.public_id])
+    page = friend.get(profile_url).text
+    assert "Lena" in page and "Interested" not in page and "Ask for an introduction" not in page
+    response = friend.post(reverse("matchmaking:interest", args=[lena.member.public_id]))
+    assert response.status_code == 302
+    assert not lena.member.reactions_received.exists()
+    ask = reverse("matchmaking:introduction_ask", args=[lena.member.public_id])
+    response = friend.get(ask, follow=True)
+    assert response.redirect_chain == [(profile_url, 302)]
+    assert "This profile is not available." in response.text
