@@ -32,6 +32,9 @@ from .models import (
 )
 
 PAGE_SIZE = 12
+# A profile page shows this many vouches, strongest first: enough to know someone by,
+# few enough that the page of a member many people vouched for stays light.
+VOUCHES_SHOWN = 20
 # Browsing orders by closeness up to three links; farther profiles come after, by score.
 CLOSENESS_DEPTH = 3
 FAR = CLOSENESS_DEPTH + 1
@@ -206,6 +209,36 @@ def _candidates(viewer: Member, mine: Profile, any_city: bool) -> QuerySet[Profi
     return query
 
 
+def browse_refusal(*, viewer: Member) -> str | None:
+    """Why the viewer cannot browse, before any browsing query runs: "standing",
+    "profile" (none yet), "matchmaker" (dating turned off), "paused"; None if they can."""
+    if not viewer.in_good_standing:
+        return "standing"
+    mine = Profile.objects.filter(member=viewer).only("is_dating", "paused_at").first()
+    if mine is None:
+        return "profile"
+    if not mine.is_dating:
+        return "matchmaker"
+    if mine.paused_at is not None:
+        return "paused"
+    return None
+
+
+def vouch_counts(*, viewer: Member, member_ids: list[int]) -> dict[int, int]:
+    """For each member, the accepted vouches their page shows ``viewer``: none from
+    members hidden by moderation or inactive, none from anyone blocked either way
+    (``vouching.selectors.vouches_received``, counted in one query for a page of cards)."""
+    rows = (
+        Vouch.objects.accepted()
+        .filter(vouchee_id__in=member_ids, voucher__in=Member.objects.visible())
+        .exclude(voucher_id__in=vouching.blocked_ids(member=viewer))
+        .order_by()
+        .values_list("vouchee_id")
+        .annotate(count=Count("pk"))
+    )
+    return dict(rows)
+
+
 def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePage:
     """Vouched profiles the viewer may see, closest in the trust graph first, then by
     trust score. Raises ``Profile.DoesNotExist`` when the viewer has no dating profile."""
@@ -290,6 +323,13 @@ def people_known(*, member: Member) -> list[Member]:
         .filter(profile__hide_from_connections=False)
         .order_by("display_name")
     )
+
+
+def vouches_shown(*, member: Member, viewer: Member) -> list[Vouch]:
+    """The vouches a profile page shows: the strongest, the most recent first among
+    equals, at most ``VOUCHES_SHOWN``; ``vouch_counts`` gives how many there are."""
+    received = vouching.vouches_received(member=member, viewer=viewer)
+    return list(received.order_by("-strength", "-created_at", "-pk")[:VOUCHES_SHOWN])
 
 
 def reaction_of(viewer: Member, member: Member) -> str | None:

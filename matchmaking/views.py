@@ -157,8 +157,9 @@ def photo_file(request, photo_id, size):
 
 @login_required
 def browse(request):
-    if not request.user.in_good_standing:
-        return render(request, "matchmaking/browse_closed.html", {"reason": "standing"})
+    refusal = selectors.browse_refusal(viewer=request.user)
+    if refusal:
+        return render(request, "matchmaking/browse_closed.html", {"reason": refusal})
     any_city = request.GET.get("city") == "any"
     try:
         page = int(request.GET.get("page", "1"))
@@ -168,9 +169,6 @@ def browse(request):
         result = selectors.browse(viewer=request.user, any_city=any_city, page=page)
     except Profile.DoesNotExist:
         return render(request, "matchmaking/browse_closed.html", {"reason": "profile"})
-    mine = Profile.objects.get(member=request.user)
-    if not mine.is_shown:
-        return render(request, "matchmaking/browse_closed.html", {"reason": "paused"})
     return render(request, "matchmaking/browse.html", {"page": result})
 
 
@@ -191,7 +189,10 @@ def profile_detail(request, public_id):
             "member": member,
             "is_self": is_self,
             "path": path,
-            "vouches": vouching_selectors.vouches_received(member=member, viewer=request.user),
+            "vouches": selectors.vouches_shown(member=member, viewer=request.user),
+            "vouch_total": selectors.vouch_counts(viewer=request.user, member_ids=[member.pk]).get(
+                member.pk, 0
+            ),
             "reaction": None if is_self else selectors.reaction_of(request.user, member),
             "mutual": []
             if is_self

@@ -156,3 +156,38 @@ def test_who_may_express_interest(case, sees, may_meet):
     viewer = type(viewer).objects.select_related("trust").get(pk=viewer.pk)
     assert selectors.may_see_profile(viewer, reload(her)) is sees
     assert selectors.may_express_interest(viewer, reload(her)) is may_meet
+
+
+# VOUCH COUNTS: THE SAME ON A CARD AS ON THE PAGE ---------------------------------------
+
+
+def test_vouch_counts_leave_out_hidden_and_blocked_vouchers():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vouching import selectors as vouching_selectors
+    from vouching.models import Member
+
+    her, other = woman(), woman()
+    viewer = man().member
+    vouchers = {name: VouchedMemberFactory() for name in ("a", "b", "banned", "gone", "held")}
+    for voucher in vouchers.values():
+        VouchFactory(voucher=voucher, vouchee=her.member)
+    VouchFactory(voucher=vouchers["a"], vouchee=other.member)
+    VouchFactory(voucher=VouchedMemberFactory(), vouchee=her.member, status="pending")
+    Member.objects.filter(pk=vouchers["banned"].pk).update(banned_at=timezone.now())
+    Member.objects.filter(pk=vouchers["gone"].pk).update(is_active=False)
+    Member.objects.filter(pk=vouchers["held"].pk).update(
+        suspended_until=timezone.now() + timedelta(days=1)
+    )
+    ids = [her.member.pk, other.member.pk, viewer.pk]
+    assert selectors.vouch_counts(viewer=viewer, member_ids=ids) == {
+        her.member.pk: 2,
+        other.member.pk: 1,
+    }
+    services.block(member=vouchers["b"], other=viewer)
+    counts = selectors.vouch_counts(viewer=viewer, member_ids=ids)
+    assert counts[her.member.pk] == 1
+    page = vouching_selectors.vouches_received(member=her.member, viewer=viewer)
+    assert counts[her.member.pk] == page.count()

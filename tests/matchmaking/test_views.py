@@ -525,3 +525,109 @@ def test_a_friend_who_vouched_sees_the_profile_without_the_dating_actions(pair, 
     response = friend.get(ask, follow=True)
     assert response.redirect_chain == [(profile_url, 302)]
     assert "This profile is not available." in response.text
+
+
+# BROWSING: WHO MAY, AND WHAT A CARD SAYS ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "heading"),
+    [
+        ({"is_dating": False}, "Browsing needs a dating profile"),
+        ({"is_dating": False, "paused": True}, "Browsing needs a dating profile"),
+        ({"paused": True}, "Your profile is paused"),
+        (None, "Create your dating profile first"),
+    ],
+)
+def test_browse_explains_why_not_without_browsing(client_for, monkeypatch, state, heading):
+    from django.utils import timezone
+
+    from matchmaking import selectors
+
+    def no_browsing(**kwargs):
+        raise AssertionError("the browse query ran")
+
+    monkeypatch.setattr(selectors, "browse", no_browsing)
+    if state is None:
+        member = VouchedMemberFactory()
+    else:
+        paused_at = timezone.now() if state.get("paused") else None
+        member = woman(is_dating=state.get("is_dating", True), paused_at=paused_at).member
+    response = client_for(member).get(reverse("matchmaking:browse"))
+    assert response.status_code == 200 and heading in response.text
+    if state and not state.get("is_dating", True):
+        assert "Your profile is paused" not in response.text
+        assert reverse("matchmaking:profile") in response.text
+
+
+def test_a_matchmaker_only_profile_is_hidden_from_browse_and_strangers(pair, client_for):
+    mei, lena, jon = pair
+    lena.is_dating = False
+    lena.save()
+    assert "Lena" not in client_for(jon.member).get(reverse("matchmaking:browse")).text
+    stranger = man()
+    url = reverse("matchmaking:person", args=[lena.member.public_id])
+    assert client_for(stranger.member).get(url).status_code == 404
+    assert client_for(jon.member).get(url).status_code == 404
+    assert client_for(lena.member).get(url).status_code == 200, "the owner still sees it"
+
+
+def test_cards_show_the_vouch_count_and_trust_level(pair, client_for):
+    from vouching.models import TrustScore
+
+    mei, lena, jon = pair
+    VouchFactory(voucher=VouchedMemberFactory(), vouchee=lena.member)
+    VouchFactory(voucher=VouchedMemberFactory(), vouchee=lena.member)
+    TrustScore.objects.filter(member=lena.member).update(level=3)
+    vouching_services.trust_graph_changed()
+    response = client_for(jon.member).get(reverse("matchmaking:browse"))
+    card = re.search(r'<article class="card profile-card".*?</article>', response.text, re.S)
+    assert card and "Lena" in card.group(0)
+    text = " ".join(card.group(0).split())
+    assert "3 vouches" in text and "trust level 3" in text
+
+
+def test_a_pass_with_htmx_answers_in_place(pair, client_for):
+    from matchmaking.models import Reaction
+
+    _mei, lena, jon = pair
+    response = client_for(jon.member).post(
+        reverse("matchmaking:pass", args=[lena.member.public_id]), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "<html" not in response.text
+    assert f'id="actions-{lena.member.public_id}"' in response.text
+    assert "Passed. You will not see Lena in browsing again." in response.text
+    assert Reaction.objects.get().kind == "pass"
+    assert "Lena" not in client_for(jon.member).get(reverse("matchmaking:browse")).text
+
+
+# THE PROFILE PAGE ----------------------------------------------------------------------
+
+
+def test_the_profile_page_shows_the_strongest_vouches_and_counts_them_all(pair, client_for):
+    from django.utils import timezone
+
+    from vouching.models import Member
+
+    mei, lena, jon = pair  # Mei's vouch for Lena has strength 2
+    strong = [
+        VouchFactory(
+            voucher=VouchedMemberFactory(display_name=f"Strong {i}"),
+            vouchee=lena.member,
+            strength=3,
+        )
+        for i in range(20)
+    ]
+    VouchFactory(
+        voucher=VouchedMemberFactory(display_name="Weakest"), vouchee=lena.member, strength=1
+    )
+    banned = VouchFactory(voucher=VouchedMemberFactory(display_name="Banned"), vouchee=lena.member)
+    Member.objects.filter(pk=banned.voucher_id).update(banned_at=timezone.now())
+    response = client_for(jon.member).get(
+        reverse("matchmaking:person", args=[lena.member.public_id])
+    )
+    shown = response.context["vouches"]
+    assert shown == sorted(strong, key=lambda v: (v.created_at, v.pk), reverse=True)
+    assert response.context["vouch_total"] == 22, "Mei, twenty strong ones and the weakest"
+    assert "22 vouches" in response.text and "The 20 strongest are shown" in response.text
+    assert "Weakest" not in response.text and "Banned" not in response.text
