@@ -129,17 +129,18 @@ def may_see_profile(viewer: Member, profile: Profile) -> bool:
     return limit is None or (hops is not None and hops <= limit)
 
 
-def may_express_interest(viewer: Member, profile: Profile) -> bool:
+def may_express_interest(viewer: Member, profile: Profile, *, seen: bool = False) -> bool:
     """Who may show interest in a profile, or ask to be introduced: someone dating (with
     a shown profile of their own) whom the owner would want to meet as they would want
     to meet the owner, and who may see the profile. A friend who vouched for the owner
-    sees the profile to confirm the photos; that alone makes nobody a candidate."""
+    sees the profile to confirm the photos; that alone makes nobody a candidate.
+    ``seen``: the caller got the profile from ``profile_for_viewer`` just now."""
     if viewer.pk == profile.member_id or not profile.is_shown:
         return False
     mine = Profile.objects.filter(member=viewer).first()
     if mine is None or not mine.is_shown or not compatible(mine, profile):
         return False
-    return may_see_profile(viewer, profile)
+    return seen or may_see_profile(viewer, profile)
 
 
 def profile_for_viewer(*, viewer: Member, public_id) -> Profile:

@@ -198,7 +198,8 @@ def profile_detail(request, public_id):
             if is_self
             else selectors.mutual_connections(viewer=request.user, member=member),
             "confirmers": selectors.photo_confirmers(profile),
-            "can_meet": not is_self and selectors.may_express_interest(request.user, profile),
+            "can_meet": not is_self
+            and selectors.may_express_interest(request.user, profile, seen=True),
             "vouched_for_them": vouched_for_them,
             "can_vouch": not is_self
             and not Vouch.objects.active().given_by(request.user).received_by(member).exists()
@@ -260,7 +261,7 @@ def _next_on_this_site(request) -> str | None:
 @login_required
 def introduction_ask(request, public_id):
     profile = selectors.profile_for_viewer(viewer=request.user, public_id=public_id)
-    if not selectors.may_express_interest(request.user, profile):
+    if not selectors.may_express_interest(request.user, profile, seen=True):
         messages.error(request, _("This profile is not available."))
         return redirect("matchmaking:person", public_id=public_id)
     target = profile.member

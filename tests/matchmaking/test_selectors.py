@@ -191,3 +191,25 @@ def test_vouch_counts_leave_out_hidden_and_blocked_vouchers():
     assert counts[her.member.pk] == 1
     page = vouching_selectors.vouches_received(member=her.member, viewer=viewer)
     assert counts[her.member.pk] == page.count()
+
+
+@pytest.mark.parametrize(
+    ("direction", "hide", "visible"),
+    [
+        ("she vouched for him", True, False),
+        ("he vouched for her", True, False),
+        ("she vouched for him", False, True),
+    ],
+)
+def test_hiding_from_connections_works_whichever_way_the_vouch_points(direction, hide, visible):
+    her = woman(reach="all", hide_from_connections=hide)
+    him = man()
+    if direction == "she vouched for him":
+        VouchFactory(voucher=her.member, vouchee=him.member)
+    else:
+        VouchFactory(voucher=him.member, vouchee=her.member)
+    vouching_services.trust_graph_changed()
+    assert selectors.may_see_profile(him.member, reload(her)) is visible
+    assert selectors.may_express_interest(him.member, reload(her)) is visible
+    shown = [card.member for card in selectors.browse(viewer=him.member).cards]
+    assert (her.member in shown) is visible

@@ -321,6 +321,17 @@ def test_a_stranger_gets_404_for_every_object_id(pair, client_for, media):
         assert response.status_code == 404, f"{pattern.name}: {response.status_code}"
         walked.append(pattern.name)
     assert len(walked) == 16, walked
+    # An accepted vouch is different: it shows on the vouchee's member page, which every
+    # member may open (by design), so anyone who can read it may report it. The form
+    # opens; nothing is recorded until it is sent.
+    accepted = lena.member.vouches_received.get(voucher=mei, status="accepted")
+    report_accepted = reverse("matchmaking:report_vouch", args=[accepted.pk])
+    form = client.get(report_accepted)
+    assert form.status_code == 200 and form.context["reported"] == mei
+    assert form.context["back"] == lena.member.get_absolute_url()
+    # ...but not by someone either of them has blocked.
+    services.block(member=mei, other=stranger.member)
+    assert client.get(report_accepted).status_code == 404
     # Nothing changed on the way.
     assert Photo.objects.filter(pk=photo.pk).exists()
     assert Match.objects.active().filter(pk=match.pk).exists()
@@ -631,3 +642,20 @@ def test_the_profile_page_shows_the_strongest_vouches_and_counts_them_all(pair, 
     assert response.context["vouch_total"] == 22, "Mei, twenty strong ones and the weakest"
     assert "22 vouches" in response.text and "The 20 strongest are shown" in response.text
     assert "Weakest" not in response.text and "Banned" not in response.text
+
+
+def test_photos_up_to_10_mb_and_not_more(pair, client_for, media):
+    from vouching.images import MAX_UPLOAD_BYTES
+
+    _mei, lena, _jon = pair
+    client = client_for(lena.member)
+    picture = jpeg()
+    exactly = picture + b"\0" * (MAX_UPLOAD_BYTES - len(picture))  # after the JPEG's end
+    response = client.post(
+        reverse("matchmaking:photo_add"), {"photo": SimpleUploadedFile("a.jpg", exactly)}
+    )
+    assert response.status_code == 302 and Photo.objects.count() == 1
+    too_big = SimpleUploadedFile("b.jpg", exactly + b"\0")
+    response = client.post(reverse("matchmaking:photo_add"), {"photo": too_big}, follow=True)
+    assert "This image is larger than 10 MB." in response.text
+    assert Photo.objects.count() == 1
