@@ -225,14 +225,19 @@ def browse_refusal(*, viewer: Member) -> str | None:
     return None
 
 
-def vouch_counts(*, viewer: Member, member_ids: list[int]) -> dict[int, int]:
+def vouch_counts(
+    *, viewer: Member, member_ids: list[int], blocked: frozenset[int] | None = None
+) -> dict[int, int]:
     """For each member, the accepted vouches their page shows ``viewer``: none from
     members hidden by moderation or inactive, none from anyone blocked either way
-    (``vouching.selectors.vouches_received``, counted in one query for a page of cards)."""
+    (``vouching.selectors.vouches_received``, counted in one query for a page of cards).
+    ``blocked``: the viewer's ``blocked_ids``, when the caller has them already."""
+    if blocked is None:
+        blocked = vouching.blocked_ids(member=viewer)
     rows = (
         Vouch.objects.accepted()
         .filter(vouchee_id__in=member_ids, voucher__in=Member.objects.visible())
-        .exclude(voucher_id__in=vouching.blocked_ids(member=viewer))
+        .exclude(voucher_id__in=blocked)
         .order_by()
         .values_list("vouchee_id")
         .annotate(count=Count("pk"))
