@@ -10,8 +10,9 @@ urlpatterns = [
     path("profile/photos/", views.photo_add, name="photo_add"),
     path("profile/photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
     path("profile/photos/<int:photo_id>/main/", views.photo_main, name="photo_main"),
-    path("photos/<int:photo_id>/<str:size>/", views.photo_file, name="photo"),
+    # Before the photo files: "report" would otherwise be taken for a size.
     path("photos/<int:photo_id>/report/", views.report_photo, name="report_photo"),
+    path("photos/<int:photo_id>/<str:size>/", views.photo_file, name="photo"),
     path("browse/", views.browse, name="browse"),
     path("people/<uuid:public_id>/", views.profile_detail, name="person"),
     path("people/<uuid:public_id>/interest/", views.react, {"kind": "interest"}, name="interest"),

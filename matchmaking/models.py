@@ -252,13 +252,22 @@ class Reaction(models.Model):
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)
+    # When interest was last shown. A pass or an unmatch turns the kind into PASS but
+    # never clears this: the daily interest quota counts it, so passing frees nothing.
+    interested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["actor", "target"], name="reaction_once_per_pair"),
             models.CheckConstraint(condition=~Q(actor=F("target")), name="reaction_not_self"),
         ]
-        indexes = [models.Index(fields=["actor", "created_at"], name="reaction_actor_day")]
+        indexes = [
+            models.Index(
+                fields=["actor", "interested_at"],
+                condition=Q(interested_at__isnull=False),
+                name="reaction_interest_day",
+            )
+        ]
 
     def __str__(self):
         return f"{self.actor_id} {self.kind} {self.target_id}"

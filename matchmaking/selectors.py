@@ -33,6 +33,9 @@ from .models import (
 )
 
 PAGE_SIZE = 12
+# A profile page shows this many vouches, strongest first: enough to know someone by,
+# few enough that the page of a member many people vouched for stays light.
+VOUCHES_SHOWN = 20
 # Browsing orders by closeness up to three links; farther profiles come after, by score.
 CLOSENESS_DEPTH = 3
 FAR = CLOSENESS_DEPTH + 1
@@ -67,17 +70,24 @@ def compatible(viewer: Profile, other: Profile) -> bool:
 
 
 def _connected(viewer: Member, member: Member) -> bool:
-    """A match, or an introduction, between them: they may see each other's profile."""
+    """A live match, or an open introduction, between them: they may see each other's
+    profile. An accepted introduction made a match, which speaks for itself while it
+    lasts; after an unmatch the usual rules apply again."""
     if Match.objects.active().between(viewer, member).exists():
         return True
-    live = [*Introduction.OPEN_STATUSES, Introduction.Status.ACCEPTED]
     return (
         Introduction.objects.filter(
             Q(person_a=viewer, person_b=member) | Q(person_a=member, person_b=viewer)
         )
-        .filter(status__in=live)
+        .filter(status__in=Introduction.OPEN_STATUSES)
         .exists()
-        or Introduction.objects.filter(intermediary=viewer)
+    )
+
+
+def _introducing(viewer: Member, member: Member) -> bool:
+    """The viewer is the friend in the middle of an open introduction of ``member``."""
+    return (
+        Introduction.objects.filter(intermediary=viewer)
         .filter(Q(person_a=member) | Q(person_b=member))
         .filter(status__in=Introduction.OPEN_STATUSES)
         .exists()
@@ -101,6 +111,10 @@ def may_see_profile(viewer: Member, profile: Profile) -> bool:
         return False
     if _connected(viewer, member):
         return True
+    # The friend in the middle knows them directly: a profile hidden from direct
+    # connections stays hidden from them, introduction or not.
+    if not profile.hide_from_connections and _introducing(viewer, member):
+        return True
     if not profile.is_shown or not viewer.in_good_standing:
         return False
     hops = distance(viewer, member)
@@ -114,6 +128,20 @@ def may_see_profile(viewer: Member, profile: Profile) -> bool:
         return False
     limit = Reach(profile.reach).max_hops
     return limit is None or (hops is not None and hops <= limit)
+
+
+def may_express_interest(viewer: Member, profile: Profile, *, seen: bool = False) -> bool:
+    """Who may show interest in a profile, or ask to be introduced: someone dating (with
+    a shown profile of their own) whom the owner would want to meet as they would want
+    to meet the owner, and who may see the profile. A friend who vouched for the owner
+    sees the profile to confirm the photos; that alone makes nobody a candidate.
+    ``seen``: the caller got the profile from ``profile_for_viewer`` just now."""
+    if viewer.pk == profile.member_id or not profile.is_shown:
+        return False
+    mine = Profile.objects.filter(member=viewer).first()
+    if mine is None or not mine.is_shown or not compatible(mine, profile):
+        return False
+    return seen or may_see_profile(viewer, profile)
 
 
 def profile_for_viewer(*, viewer: Member, public_id) -> Profile:
@@ -221,6 +249,41 @@ def _shown(reach: str, hides: bool, hops: int) -> bool:
 DISTANCE_BATCH = 250
 
 
+def browse_refusal(*, viewer: Member) -> str | None:
+    """Why the viewer cannot browse, before any browsing query runs: "standing",
+    "profile" (none yet), "matchmaker" (dating turned off), "paused"; None if they can."""
+    if not viewer.in_good_standing:
+        return "standing"
+    mine = Profile.objects.filter(member=viewer).only("is_dating", "paused_at").first()
+    if mine is None:
+        return "profile"
+    if not mine.is_dating:
+        return "matchmaker"
+    if mine.paused_at is not None:
+        return "paused"
+    return None
+
+
+def vouch_counts(
+    *, viewer: Member, member_ids: list[int], blocked: frozenset[int] | None = None
+) -> dict[int, int]:
+    """For each member, the accepted vouches their page shows ``viewer``: none from
+    members hidden by moderation or inactive, none from anyone blocked either way
+    (``vouching.selectors.vouches_received``, counted in one query for a page of cards).
+    ``blocked``: the viewer's ``blocked_ids``, when the caller has them already."""
+    if blocked is None:
+        blocked = vouching.blocked_ids(member=viewer)
+    rows = (
+        Vouch.objects.accepted()
+        .filter(vouchee_id__in=member_ids, voucher__in=Member.objects.visible())
+        .exclude(voucher_id__in=blocked)
+        .order_by()
+        .values_list("vouchee_id")
+        .annotate(count=Count("pk"))
+    )
+    return dict(rows)
+
+
 def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePage:
     """Vouched profiles the viewer may see, closest in the trust graph first, then by
     trust score. Raises ``Profile.DoesNotExist`` when the viewer has no dating profile.
@@ -270,14 +333,9 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
         Profile.objects.filter(member_id__in=chosen)
         .select_related("member", "member__trust")
         .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("position", "pk")))
-        .annotate(
-            vouch_count=Count(
-                "member__vouches_received",
-                filter=Q(member__vouches_received__status=Vouch.Status.ACCEPTED),
-            )
-        )
         .in_bulk(chosen, field_name="member_id")
     )
+    vouches = vouch_counts(viewer=viewer, member_ids=chosen, blocked=avoid)
     members = [profiles[m].member for m in chosen if m in profiles]
     found_paths = vouching.trust_paths(
         viewer=viewer, targets=members, generation=generation, avoid=avoid
@@ -287,7 +345,7 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
             profile=profiles[m],
             distance=near.get(m),
             path=found_paths.get(m),
-            vouches=profiles[m].vouch_count,
+            vouches=vouches.get(m, 0),
         )
         for m in chosen
         if m in profiles
@@ -317,15 +375,24 @@ def mutual_connections(*, viewer: Member, member: Member) -> list[Member]:
 
 def people_known(*, member: Member) -> list[Member]:
     """Members linked to ``member`` by an accepted vouch who date on Pledge: the people a
-    matchmaker can introduce to each other."""
+    matchmaker can introduce to each other. Not those who hide their profile from the
+    people they know directly: ``member`` is one of them."""
     generation = trust_paths.current_generation()
     linked = {link.other for link in trust_paths.member_links([member.pk], generation)[member.pk]}
     linked -= vouching.blocked_ids(member=member)
     return list(
         Member.objects.in_good_standing()
         .filter(pk__in=linked, profile__is_dating=True, profile__paused_at__isnull=True)
+        .filter(profile__hide_from_connections=False)
         .order_by("display_name")
     )
+
+
+def vouches_shown(*, member: Member, viewer: Member) -> list[Vouch]:
+    """The vouches a profile page shows: the strongest, the most recent first among
+    equals, at most ``VOUCHES_SHOWN``; ``vouch_counts`` gives how many there are."""
+    received = vouching.vouches_received(member=member, viewer=viewer)
+    return list(received.order_by("-strength", "-created_at", "-pk")[:VOUCHES_SHOWN])
 
 
 def reaction_of(viewer: Member, member: Member) -> str | None:
@@ -386,6 +453,21 @@ def match_for_member(*, member: Member, match_id: int) -> Match:
     if match is None or vouching.is_blocked(match.member_a, match.member_b):
         raise Http404
     return match
+
+
+def message_to_report(*, member: Member, message_id: int) -> Message:
+    """A message the other person wrote in a conversation ``member`` took part in, ended
+    or not: blocking or unmatching someone must not stop reporting what they wrote."""
+    message = (
+        Message.objects.select_related("match", "sender")
+        .filter(pk=message_id)
+        .filter(Q(match__member_a=member) | Q(match__member_b=member))
+        .exclude(sender=member)
+        .first()
+    )
+    if message is None:
+        raise Http404
+    return message
 
 
 def messages_of(match: Match) -> QuerySet[Message]:

@@ -23,7 +23,7 @@ from .forms import (
     ProfileForm,
     ReportForm,
 )
-from .models import Message, Photo, Profile
+from .models import Photo, Profile
 
 
 def home(request):
@@ -157,8 +157,9 @@ def photo_file(request, photo_id, size):
 
 @login_required
 def browse(request):
-    if not request.user.in_good_standing:
-        return render(request, "matchmaking/browse_closed.html", {"reason": "standing"})
+    refusal = selectors.browse_refusal(viewer=request.user)
+    if refusal:
+        return render(request, "matchmaking/browse_closed.html", {"reason": refusal})
     any_city = request.GET.get("city") == "any"
     try:
         page = int(request.GET.get("page", "1"))
@@ -168,9 +169,6 @@ def browse(request):
         result = selectors.browse(viewer=request.user, any_city=any_city, page=page)
     except Profile.DoesNotExist:
         return render(request, "matchmaking/browse_closed.html", {"reason": "profile"})
-    mine = Profile.objects.get(member=request.user)
-    if not mine.is_shown:
-        return render(request, "matchmaking/browse_closed.html", {"reason": "paused"})
     return render(request, "matchmaking/browse.html", {"page": result})
 
 
@@ -191,12 +189,17 @@ def profile_detail(request, public_id):
             "member": member,
             "is_self": is_self,
             "path": path,
-            "vouches": vouching_selectors.vouches_received(member=member, viewer=request.user),
+            "vouches": selectors.vouches_shown(member=member, viewer=request.user),
+            "vouch_total": selectors.vouch_counts(viewer=request.user, member_ids=[member.pk]).get(
+                member.pk, 0
+            ),
             "reaction": None if is_self else selectors.reaction_of(request.user, member),
             "mutual": []
             if is_self
             else selectors.mutual_connections(viewer=request.user, member=member),
             "confirmers": selectors.photo_confirmers(profile),
+            "can_meet": not is_self
+            and selectors.may_express_interest(request.user, profile, seen=True),
             "vouched_for_them": vouched_for_them,
             "can_vouch": not is_self
             and not Vouch.objects.active().given_by(request.user).received_by(member).exists()
@@ -257,7 +260,11 @@ def _next_on_this_site(request) -> str | None:
 
 @login_required
 def introduction_ask(request, public_id):
-    target = _target(request, public_id)
+    profile = selectors.profile_for_viewer(viewer=request.user, public_id=public_id)
+    if not selectors.may_express_interest(request.user, profile, seen=True):
+        messages.error(request, _("This profile is not available."))
+        return redirect("matchmaking:person", public_id=public_id)
+    target = profile.member
     mutual = selectors.mutual_connections(viewer=request.user, member=target)
     form = IntroductionRequestForm(request.POST or None, mutual=mutual)
     if request.method == "POST" and form.is_valid():
@@ -371,14 +378,14 @@ def report_photo(request, photo_id):
 
 @login_required
 def report_message(request, message_id):
-    message = get_object_or_404(Message.objects.select_related("match", "sender"), pk=message_id)
-    match = selectors.match_for_member(member=request.user, match_id=message.match_id)
-    if message.sender_id == request.user.pk:
-        raise Http404
+    message = selectors.message_to_report(member=request.user, message_id=message_id)
+    ended = message.match.ended_at is not None  # unmatched, or one blocked the other
     return _report(
         request,
         reported=message.sender,
-        back=reverse("matchmaking:match", args=[match.pk]),
+        back=reverse("matchmaking:matches")
+        if ended
+        else reverse("matchmaking:match", args=[message.match_id]),
         message=message,
     )
 
@@ -444,13 +451,16 @@ def match_detail(request, match_id):
 
 @login_required
 def match_messages(request, match_id):
-    """The conversation alone, for the page to refresh every few seconds."""
+    """The conversation alone, for the page to refresh every few seconds; and the reply
+    area too (out of band) when the page's waiting for a reply has changed, so the form
+    comes back once the other has replied. Otherwise it is left alone: a half-written
+    message stays."""
     match = selectors.match_for_member(member=request.user, match_id=match_id)
-    return render(
-        request,
-        "matchmaking/partials/messages.html",
-        _conversation_context(request, match),
-    )
+    context = _conversation_context(request, match)
+    shown = request.GET.get("waiting")
+    context["reply_changed"] = shown in ("0", "1") and shown != ("1" if context["waiting"] else "0")
+    context["form"] = MessageForm()
+    return render(request, "matchmaking/partials/messages_polled.html", context)
 
 
 @require_POST

@@ -85,9 +85,15 @@ def test_a_single_meets_someone_through_a_friend(browser, live_server):
     her.click("button:has-text('Send')")
     her.locator(".bubble.mine", has_text="tea house").wait_for()
 
-    # Jon's conversation refreshes itself every ten seconds.
+    # Jon's conversation refreshes itself every ten seconds, and brings his reply form
+    # back with Lena's answer: he writes again without reloading the page.
     page.locator(".bubble.theirs", has_text="Saturday, the tea house?").wait_for(timeout=20_000)
-    assert Message.objects.count() == 2
+    page.locator("textarea[name=body]").wait_for()
+    assert page.locator("text=Wait for Lena to reply").count() == 0
+    page.fill("textarea[name=body]", "Saturday it is. See you there!")
+    page.click("button:has-text('Send')")
+    page.locator(".bubble.mine", has_text="See you there!").wait_for()
+    assert Message.objects.count() == 3
 
 
 def test_a_moderator_works_a_report_and_revokes_a_bad_vouch(browser, live_server):

@@ -18,7 +18,7 @@ from vouching import selectors as vouching
 from vouching.models import Member, Vouch
 
 from ..models import Introduction, Match, Notification, Profile
-from .matches import _visible_profile, match_create
+from .matches import _open_to_interest, match_create
 from .notifications import notify
 from .quotas import check_daily, lock_member, since_a_day
 
@@ -71,7 +71,7 @@ def introduction_request(
     *, requester: Member, target: Member, intermediary: Member, message: str = ""
 ) -> Introduction:
     lock_member(requester)
-    _visible_profile(requester, target)
+    _open_to_interest(requester, target)
     _check_three(intermediary, requester, target)
     if not intermediary.in_good_standing:
         raise ValidationError(_("This member cannot make introductions now."), code="standing")
@@ -157,7 +157,10 @@ def introduction_offer(
     _check_three(intermediary, person_a, person_b)
     for person in (person_a, person_b):
         profile = Profile.objects.filter(member=person).first()
-        if profile is None or not profile.is_shown or not person.in_good_standing:
+        # Hidden from the people they know directly, the intermediary among them: the
+        # same answer as for someone not dating, so the refusal tells nothing.
+        hidden = profile is not None and profile.hide_from_connections
+        if profile is None or not profile.is_shown or hidden or not person.in_good_standing:
             raise ValidationError(
                 _("%(name)s is not dating on Pledge right now.") % {"name": person.display_name},
                 code="not_dating",

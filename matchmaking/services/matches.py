@@ -22,6 +22,14 @@ def _visible_profile(viewer: Member, member: Member) -> Profile:
     return profile
 
 
+def _open_to_interest(viewer: Member, member: Member) -> Profile:
+    """The profile ``viewer`` may show interest in, or ask to be introduced to."""
+    profile = Profile.objects.select_related("member").filter(member=member).first()
+    if profile is None or not selectors.may_express_interest(viewer, profile):
+        raise ValidationError(_("This profile is not available."), code="unavailable")
+    return profile
+
+
 def match_create(a: Member, b: Member, *, source: str, introduction=None) -> Match:
     """The match between two members, made once; both are told."""
     low, high = sorted([a, b], key=lambda m: m.pk)
@@ -45,18 +53,23 @@ def match_create(a: Member, b: Member, *, source: str, introduction=None) -> Mat
 def reaction_interest(*, actor: Member, target: Member) -> Match | None:
     """Show interest; returns the match when the interest is mutual."""
     lock_members(actor, target)
-    _visible_profile(actor, target)
+    _open_to_interest(actor, target)
     existing = Reaction.objects.filter(actor=actor, target=target).first()
     if existing and existing.kind == Reaction.Kind.INTEREST:
         return Match.objects.active().between(actor, target).first()
-    used = Reaction.objects.filter(
-        actor=actor, kind=Reaction.Kind.INTEREST, created_at__gte=since_a_day()
-    ).count()
+    # People shown interest in today, passed since or not (showing it again to the same
+    # person is not one more).
+    used = (
+        Reaction.objects.filter(actor=actor, interested_at__gte=since_a_day())
+        .exclude(target=target)
+        .count()
+    )
     check_daily("INTEREST_DAILY_QUOTA", used)
+    now = timezone.now()
     Reaction.objects.update_or_create(
         actor=actor,
         target=target,
-        defaults={"kind": Reaction.Kind.INTEREST, "created_at": timezone.now()},
+        defaults={"kind": Reaction.Kind.INTEREST, "created_at": now, "interested_at": now},
     )
     mutual = Reaction.objects.filter(
         actor=target, target=actor, kind=Reaction.Kind.INTEREST
@@ -83,6 +96,8 @@ def reaction_pass(*, actor: Member, target: Member) -> Reaction:
 @transaction.atomic
 def match_end(*, member: Member, match: Match) -> Match:
     """Unmatch: it ends for both, and the conversation closes."""
+    # The same locks, in the same order, as interest between them takes.
+    lock_members(match.member_a, match.member_b)
     match = Match.objects.select_for_update().get(pk=match.pk)
     if not match.involves(member):
         raise ValidationError(_("This is not your match."), code="owner")
@@ -90,8 +105,10 @@ def match_end(*, member: Member, match: Match) -> Match:
         match.ended_at = timezone.now()
         match.ended_by = member
         match.save(update_fields=["ended_at", "ended_by"])
-        # Neither comes back into the other's browsing by a stale interest.
-        Reaction.objects.filter(actor__in=[match.member_a, match.member_b]).filter(
-            target__in=[match.member_a, match.member_b]
-        ).update(kind=Reaction.Kind.PASS)
+        # Neither comes back into the other's browsing: a pass each way, whether the
+        # match came from interest (the interests turn into passes) or an introduction.
+        for actor, target in ((match.member_a, match.member_b), (match.member_b, match.member_a)):
+            Reaction.objects.update_or_create(
+                actor=actor, target=target, defaults={"kind": Reaction.Kind.PASS}
+            )
     return match

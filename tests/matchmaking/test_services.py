@@ -12,6 +12,7 @@ from PIL import Image
 
 from matchmaking import selectors, services
 from matchmaking.models import (
+    Introduction,
     Match,
     Message,
     Notification,
@@ -726,3 +727,213 @@ def test_browse_pages_agree_with_the_whole_graph(seed, monkeypatch):
             break
         number += 1
     assert shown == expected
+
+
+def test_no_offered_introduction_of_someone_hiding_from_connections(trio):
+    mei, jon, lena = trio
+    Profile.objects.filter(member=lena).update(hide_from_connections=True)
+    with pytest.raises(ValidationError, match="Lena is not dating on Pledge right now"):
+        services.introduction_offer(intermediary=mei, person_a=jon, person_b=lena, note="You two!")
+    assert not Introduction.objects.exists()
+    assert not Notification.objects.filter(kind="introduction").exists()
+
+
+# QUOTAS: A PASS FREES NOTHING, AND PARALLEL REQUESTS CANNOT OVERRUN THEM ---------------
+
+
+def test_passing_after_interest_does_not_free_the_interest_quota(settings):
+    settings.INTEREST_DAILY_QUOTA = 2
+    him = man()
+    first, second, third = woman(), woman(), woman()
+    services.reaction_interest(actor=him.member, target=first.member)
+    services.reaction_pass(actor=him.member, target=first.member)
+    services.reaction_interest(actor=him.member, target=second.member)
+    with pytest.raises(ValidationError, match="interest in 2 people today"):
+        services.reaction_interest(actor=him.member, target=third.member)
+    assert not Reaction.objects.filter(target=third.member).exists()
+    # Changing his mind about the first counts her once, not twice.
+    services.reaction_interest(actor=him.member, target=first.member)
+    assert Reaction.objects.filter(actor=him.member, kind="interest").count() == 2
+
+
+def test_unmatching_does_not_free_the_interest_quota(settings, matched):
+    settings.INTEREST_DAILY_QUOTA = 2
+    match, her, him = matched
+    services.reaction_interest(actor=him, target=woman().member)
+    services.match_end(member=him, match=match)
+    with pytest.raises(ValidationError, match="interest in 2 people today"):
+        services.reaction_interest(actor=him, target=woman().member)
+
+
+def test_an_unmatched_introduction_match_leaves_each_others_browsing(trio):
+    mei, jon, lena = trio
+    intro = services.introduction_offer(intermediary=mei, person_a=jon, person_b=lena, note="!")
+    services.introduction_respond(introduction=intro, member=jon, accept=True)
+    services.introduction_respond(introduction=intro, member=lena, accept=True)
+    match = Match.objects.active().get()
+    services.match_end(member=jon, match=match)
+    shown_to_jon = [card.member for card in selectors.browse(viewer=jon).cards]
+    shown_to_lena = [card.member for card in selectors.browse(viewer=lena).cards]
+    assert lena not in shown_to_jon and jon not in shown_to_lena
+    assert set(Reaction.objects.values_list("actor_id", "target_id", "kind")) == {
+        (jon.pk, lena.pk, "pass"),
+        (lena.pk, jon.pk, "pass"),
+    }
+    # Ending it twice changes nothing.
+    services.match_end(member=lena, match=match)
+    assert Reaction.objects.count() == 2
+
+
+def at_once(calls):
+    """Run each call in its own thread and database connection, all released together;
+    returns the errors raised."""
+    barrier = threading.Barrier(len(calls))
+    errors = []
+
+    def run(call):
+        try:
+            barrier.wait(timeout=10)
+            call()
+        except Exception as error:  # noqa: BLE001 - collected and asserted by the caller
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    close_old_connections()
+    return errors
+
+
+def only_quota_refusals(errors, expected):
+    assert len(errors) == expected, errors
+    assert all(isinstance(e, ValidationError) and e.code == "quota" for e in errors), errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_interest_cannot_overrun_the_quota(settings):
+    settings.INTEREST_DAILY_QUOTA = 2
+    him = man().member
+    women = [woman().member for _ in range(5)]
+    errors = at_once([lambda w=w: services.reaction_interest(actor=him, target=w) for w in women])
+    only_quota_refusals(errors, 3)
+    assert Reaction.objects.filter(actor=him, kind="interest").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_messages_cannot_overrun_the_quota(settings):
+    settings.MESSAGE_DAILY_QUOTA = 2
+    him = man().member
+    matches = []
+    for _ in range(5):
+        her = woman().member
+        services.reaction_interest(actor=him, target=her)
+        matches.append(services.reaction_interest(actor=her, target=him))
+    errors = at_once(
+        [lambda m=m: services.message_send(match=m, sender=him, body="Hello!") for m in matches]
+    )
+    only_quota_refusals(errors, 3)
+    assert Message.objects.filter(sender=him).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_introduction_requests_cannot_overrun_the_quota(settings):
+    settings.INTRODUCTION_DAILY_QUOTA = 2
+    mei = VouchedMemberFactory()
+    him = man().member
+    VouchFactory(voucher=mei, vouchee=him)
+    women = []
+    for _ in range(5):
+        her = woman().member
+        VouchFactory(voucher=mei, vouchee=her)
+        women.append(her)
+    vouching_services.trust_graph_changed()
+    errors = at_once(
+        [
+            lambda w=w: services.introduction_request(requester=him, target=w, intermediary=mei)
+            for w in women
+        ]
+    )
+    only_quota_refusals(errors, 3)
+    assert Introduction.objects.filter(person_a=him).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_introduction_offers_cannot_overrun_the_quota(settings):
+    settings.INTRODUCTION_DAILY_QUOTA = 2
+    mei = VouchedMemberFactory()
+    pairs = []
+    for _ in range(5):
+        him, her = man().member, woman().member
+        VouchFactory(voucher=mei, vouchee=him)
+        VouchFactory(voucher=mei, vouchee=her)
+        pairs.append((him, her))
+    vouching_services.trust_graph_changed()
+    errors = at_once(
+        [
+            lambda a=a, b=b: services.introduction_offer(
+                intermediary=mei, person_a=a, person_b=b, note="You two!"
+            )
+            for a, b in pairs
+        ]
+    )
+    only_quota_refusals(errors, 3)
+    assert Introduction.objects.filter(intermediary=mei).count() == 2
+
+
+RAW_NAME = "Zoë O'Brien & <Co>"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "match",
+        "intro_request",
+        "introduction",
+        "intro_accepted",
+        "message",
+        "vouch",
+        "vouch_accepted",
+    ],
+)
+def test_email_subjects_and_bodies_carry_names_as_written(kind):
+    actor = VouchedMemberFactory(display_name=RAW_NAME)
+    recipient = VouchedMemberFactory()
+    Notification.objects.create(recipient=recipient, actor=actor, kind=kind)
+    assert send_emails() == 1
+    email = mail.outbox[-1]
+    assert RAW_NAME in email.subject, email.subject
+    assert RAW_NAME in email.body
+    assert "&amp;" not in email.subject + email.body and "&#x27;" not in email.subject
+
+
+def test_invitation_subject_carries_the_name_as_written():
+    from tests.factories import InvitationFactory
+
+    invitation = InvitationFactory(inviter=FounderFactory(display_name=RAW_NAME))
+    assert vouching_services.invitation_send_email(invitation_id=invitation.pk)
+    email = mail.outbox[-1]
+    assert email.subject == f"{RAW_NAME} vouched for you on Pledge"
+    assert RAW_NAME in email.body
+
+
+@pytest.mark.parametrize("voucher", ["without a profile", "wanting someone else"])
+def test_a_voucher_sees_the_profile_but_cannot_show_interest_or_ask(trio, voucher):
+    mei, jon, lena = trio
+    if voucher == "without a profile":
+        friend = VouchedMemberFactory()
+    else:
+        friend = man(seeks_woman=False, seeks_man=True).member
+    VouchFactory(voucher=friend, vouchee=lena)
+    VouchFactory(voucher=mei, vouchee=friend)
+    vouching_services.trust_graph_changed()
+    assert selectors.may_see_profile(friend, Profile.objects.get(member=lena))
+    with pytest.raises(ValidationError, match="not available"):
+        services.reaction_interest(actor=friend, target=lena)
+    with pytest.raises(ValidationError, match="not available"):
+        services.introduction_request(requester=friend, target=lena, intermediary=mei)
+    assert not Reaction.objects.exists() and not Introduction.objects.exists()
+    assert not Notification.objects.exists()
