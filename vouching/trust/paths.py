@@ -302,7 +302,25 @@ def _search(
         def routes(start: int, weakest: int, depth: int) -> dict:
             key = (start, weakest, depth)
             if key not in memo:
-                memo[key] = _routes(start, generation, hidden, weakest, depth)
+                second = None
+                if start != viewer_id and depth == 2:
+                    second = meeting_links(start)
+                memo[key] = _routes(start, generation, hidden, weakest, depth, second=second)
+            return memo[key]
+
+        def meeting_links(start: int) -> dict[int, list[Link]]:
+            """A target's friends' links that lead into the viewer's two rings: only
+            there can the two sides meet, and a popular friend's thousands of other
+            links stay in the database."""
+            key = ("meeting", start)
+            if key not in memo:
+                near = routes(viewer_id, 1, 2)  # the widest of the viewer's route sets
+                ring = sorted(
+                    {link.other for link in member_links([start], generation)[start]}
+                    - hidden
+                    - {start}
+                )
+                memo[key] = _links_to(ring, near.keys())
             return memo[key]
 
         found = _widening(viewer_id, target_id, routes)
