@@ -301,13 +301,15 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     page = max(1, page)
     start = (page - 1) * PAGE_SIZE
     wanted = start + PAGE_SIZE + 1  # one more tells whether there is a next page
-    ball = trust_paths.within_two_links(viewer.pk, generation, avoid)
+    neighbourhood = trust_paths.Neighbourhood(viewer.pk, generation, avoid)
+    ball = neighbourhood.ball
     near: dict[int, int] = {}
     close, rest = [], []
     for member_id, reach, hides, _score in rows:
         hops = ball.get(member_id)
         if not hops:
-            rest.append((member_id, reach, hides))
+            if _shown(reach, hides, 3):  # a profile that reaches two links is out
+                rest.append((member_id, reach, hides))
             continue
         near[member_id] = hops
         if _shown(reach, hides, hops):
@@ -318,7 +320,7 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     while asked < len(rest) and len(close) + len(third) < wanted:
         chunk = rest[asked : asked + batch]
         asked, batch = asked + len(chunk), batch * 2
-        found = trust_paths.distances(viewer.pk, generation, [c[0] for c in chunk], avoid)
+        found = neighbourhood.distances([c[0] for c in chunk])
         for member_id, reach, hides in chunk:
             hops = found.get(member_id, FAR)
             if hops == 3:

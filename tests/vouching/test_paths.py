@@ -245,3 +245,23 @@ def test_distances_ask_only_about_the_members_in_question(django_assert_num_quer
     Member.objects.filter(pk=b.pk).update(banned_at=timezone.now())
     services.trust_graph_changed()
     assert paths.distances(you.pk, paths.current_generation(), [b.pk, c.pk]) == {}
+
+
+def test_answers_given_while_someone_was_hidden_end_with_their_suspension():
+    """A suspension ends by the clock, not by a change to the graph: nothing computed
+    while the member was hidden may be served once they are back."""
+    from datetime import timedelta
+
+    you, friend = people(2)
+    VouchFactory(voucher=friend, vouchee=you)
+    Member.objects.filter(pk=friend.pk).update(suspended_until=timezone.now() + timedelta(hours=1))
+    services.trust_graph_changed()
+    generation = paths.current_generation()
+    assert paths.find_trust_path(you.pk, friend.pk, generation) is None
+    assert paths.distances(you.pk, generation, [friend.pk]) == {}
+    # The suspension is over; the list of hidden members is refreshed within a minute.
+    Member.objects.filter(pk=friend.pk).update(suspended_until=timezone.now())
+    cache.delete(f"trust:hidden:{generation}")
+    assert paths.current_generation() == generation
+    assert paths.find_trust_path(you.pk, friend.pk, generation).length == 1
+    assert paths.distances(you.pk, generation, [friend.pk]) == {friend.pk: 1}

@@ -251,7 +251,7 @@ def test_standing_is_written_before_the_scores_that_only_drifted():
 
 
 @pytest.mark.django_db
-def test_a_runs_drift_never_overwrites_a_newer_runs_scores(monkeypatch):
+def test_a_runs_drift_never_overwrites_a_newer_runs_result(monkeypatch):
     founder = FounderFactory()
     a, b = MemberFactory.create_batch(2)
     VouchFactory(voucher=founder, vouchee=a)
@@ -263,16 +263,39 @@ def test_a_runs_drift_never_overwrites_a_newer_runs_scores(monkeypatch):
     monkeypatch.setattr(trust_services, "_store_drift", lambda *args: left.append(args))
     run = services.trust_recalculate()
     assert b.pk in run.standing_changed and len(left) == 1
-    (state_pk, generation, stored) = left[0]
+    (state_pk, computed_at, stored) = left[0]
+    assert run.changed == stored.standing_changed_rows, "the drift it did not write is not counted"
     monkeypatch.undo()
     scores = dict(TrustScore.objects.values_list("member_id", "score"))
-    # A newer run stored its own result between the two steps: the drift is dropped.
-    TrustState.objects.update(computed_generation=generation + 1)
-    assert trust_services._store_drift(state_pk, generation, stored) is False
+    # Another run, of the same generation too, stored its result between the two steps.
+    later = computed_at + timedelta(seconds=1)
+    TrustState.objects.update(computed_at=later)
+    assert trust_services._store_drift(state_pk, computed_at, stored) is False
     assert dict(TrustScore.objects.values_list("member_id", "score")) == scores
-    TrustState.objects.update(computed_generation=generation)
-    assert trust_services._store_drift(state_pk, generation, stored) is True
+    TrustState.objects.update(computed_at=computed_at)
+    assert trust_services._store_drift(state_pk, computed_at, stored) is True
     assert dict(TrustScore.objects.values_list("member_id", "score")) != scores
+
+
+@pytest.mark.django_db
+def test_a_drift_that_cannot_be_written_leaves_the_state_dirty(monkeypatch):
+    from django.db import OperationalError
+
+    founder = FounderFactory()
+    a, b = MemberFactory.create_batch(2)
+    VouchFactory(voucher=founder, vouchee=a)
+    services.trust_graph_changed()
+    services.trust_recalculate()
+    VouchFactory(voucher=founder, vouchee=b)
+    services.trust_graph_changed()
+
+    def locked(stored):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(trust_services, "store_scores", locked)
+    run = services.trust_recalculate()
+    assert b.pk in run.standing_changed, "standing is out all the same"
+    assert TrustState.load().dirty, "the sweeper will run again for the scores"
 
 
 @pytest.mark.django_db

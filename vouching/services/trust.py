@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -90,15 +90,22 @@ class TrustRun:
     seconds: dict[str, float]
 
 
-def _store_drift(state_pk: int, generation: int, stored) -> bool:
+def _store_drift(state_pk: int, computed_at, stored) -> bool:
     """Second step of a run, once its standing is out: the scores that only drifted,
-    unless a newer run has stored its own result since."""
-    with transaction.atomic():
-        state = TrustState.objects.select_for_update().get(pk=state_pk)
-        if state.computed_generation != generation:
-            return False
-        store_scores(stored)
-        return True
+    unless another run (even of the same generation) has stored its result since:
+    ``computed_at`` is the stamp this run's first step left. If writing fails, the
+    state is marked dirty, so the sweeper runs again instead of leaving scores stale."""
+    try:
+        with transaction.atomic():
+            state = TrustState.objects.select_for_update().get(pk=state_pk)
+            if state.computed_at != computed_at:
+                return False
+            store_scores(stored)
+            return True
+    except DatabaseError:
+        logger.exception("Scores of the trust run stamped %s not stored: dirty.", computed_at)
+        TrustState.objects.filter(pk=state_pk).update(dirty=True)
+        return False
 
 
 def trust_recalculate(*, force: bool = False, metric_name: str | None = None) -> TrustRun | None:
@@ -150,8 +157,9 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
                 )
             )
     published = time.perf_counter()
-    if stored.scores_pending:
-        _store_drift(state.pk, generation, stored)
+    changed = int(stored.standing_changed_rows)
+    if stored.scores_pending and _store_drift(state.pk, state.computed_at, stored):
+        changed += len(stored.scores_pending[0])
     finished = time.perf_counter()
     logger.info(
         "Trust recalculated with %s: generation %s, %s members, %s vouches, %s rows changed.",
@@ -159,14 +167,14 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
         generation,
         graph.n,
         graph.m,
-        stored.changed,
+        changed,
     )
     return TrustRun(
         generation=generation,
         metric=metric.name,
         members=graph.n,
         vouches=graph.m,
-        changed=stored.changed,
+        changed=changed,
         standing_changed=changed_ids,
         seconds={
             "load": round(loaded - started, 3),

@@ -152,11 +152,16 @@ def load_trust_graph() -> TrustGraph:
 
 @dataclass(frozen=True)
 class StoredTrust:
-    changed: int
+    changed: int  # rows whose trust changed, written now or pending
     standing_changed: np.ndarray  # member ids whose vouched flag flipped
     lost: np.ndarray  # of those, the member ids no longer vouched
     # Rows whose score alone moved, left for ``store_scores`` (with ``scores_later``).
     scores_pending: tuple[np.ndarray, ...] = ()
+
+    @property
+    def standing_changed_rows(self) -> int:
+        """Rows written by ``store_trust_result`` itself."""
+        return self.changed - (len(self.scores_pending[0]) if self.scores_pending else 0)
 
 
 def _member_ids() -> np.ndarray:

@@ -66,6 +66,14 @@ def _avoid_key(avoid: frozenset[int]) -> str:
     return hashlib.blake2b(repr(sorted(avoid)).encode(), digest_size=8).hexdigest()
 
 
+def _view_key(generation: int, avoid: frozenset[int]) -> str:
+    """The part of a cache key that fixes what a search may pass through: the graph
+    generation and everyone out of bounds. Suspensions end and accounts close without a
+    new generation; with the hidden members in the key, an answer computed while someone
+    was hidden is never served once they are back (nor the other way round)."""
+    return f"{generation}:{_avoid_key(hidden_members(generation) | avoid)}"
+
+
 def hidden_members(generation: int) -> frozenset[int]:
     """Members nobody may be connected through: banned, suspended or inactive."""
     key = f"trust:hidden:{generation}"
@@ -133,21 +141,6 @@ def _links_query(owners: list[int], towards=None) -> dict[int, list[Link]]:
 def _load_links(member_ids: list[int]) -> dict[int, list[Link]]:
     """Links of members straight from the vouch table."""
     return _links_query(member_ids)
-
-
-def _neighbours(members: list[int]) -> set[int]:
-    """Everyone linked to one of ``members`` by an accepted vouch, either way: one query
-    answered from the two covering indexes alone."""
-    if not members:
-        return set()
-    halves, params = [], []
-    for owner, other in (("voucher_id", "vouchee_id"), ("vouchee_id", "voucher_id")):
-        owned, owned_params = _in(owner, members)
-        halves.append(f"SELECT {other} FROM {_vouches_by(owner)} WHERE {ACCEPTED} AND {owned}")
-        params += owned_params
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(halves), params)
-        return {other for (other,) in cursor.fetchall()}
 
 
 def _links_to(owners: list[int], others: Iterable[int]) -> dict[int, list[Link]]:
@@ -422,7 +415,7 @@ def find_trust_path(
     """
     if generation is None:
         generation = current_generation()
-    key = f"trust:path:{generation}:{viewer_id}:{target_id}:{_avoid_key(avoid)}"
+    key = f"trust:path:{viewer_id}:{target_id}:{_view_key(generation, avoid)}"
     cached = cache.get(key, _MISSING)
     if cached is not _MISSING:
         return cached
@@ -436,10 +429,8 @@ def find_trust_paths(
 ) -> dict[int, TrustPath | None]:
     """``find_trust_path`` to several targets: the cached answers in one cache round trip,
     and the others searched with the viewer's side shared between them."""
-    keys = {
-        target: f"trust:path:{generation}:{viewer_id}:{target}:{_avoid_key(avoid)}"
-        for target in target_ids
-    }
+    view = _view_key(generation, avoid)
+    keys = {target: f"trust:path:{viewer_id}:{target}:{view}" for target in target_ids}
     cached = cache.get_many(list(keys.values()))
     found = {target: cached[key] for target, key in keys.items() if key in cached}
     missing = [target for target in target_ids if target not in found]
@@ -452,24 +443,47 @@ def find_trust_paths(
     return found
 
 
-def _near(member_id: int, generation: int, avoid: frozenset[int]) -> tuple[str, tuple]:
-    """The cache key and entry of a member's neighbourhood: (everyone within two links
-    with their distance, {member asked about: whether three links away})."""
-    key = f"trust:near:{generation}:{member_id}:{_avoid_key(avoid)}"
-    known = cache.get(key)
-    if known is None:
-        hidden = hidden_members(generation) | avoid
-        routes = _routes(member_id, generation, hidden, weakest=1)
-        known = ({member: route[0] for member, route in routes.items()}, {})
-        cache.set(key, known, CACHE_SECONDS)
-    return key, known
+class Neighbourhood:
+    """How far a member is from others, up to three links, as one request sees it.
 
+    Everyone within two links comes from the member's routes. Whether another member is
+    three links away is asked of the database for the members in question alone: a query
+    over their own links towards the second ring, so its cost follows the members asked
+    about, not the tens of thousands a popular member's third ring can hold. Both are
+    cached per generation and set of hidden members, and the answers grow as more
+    members are asked about (the next page, another city). One object reads the cache
+    once, so everything a request asks agrees.
+    """
 
-def within_two_links(
-    member_id: int, generation: int, avoid: frozenset[int] = frozenset()
-) -> dict[int, int]:
-    """Everyone one or two links from a member, with their distance (the member: 0)."""
-    return _near(member_id, generation, avoid)[1][0]
+    def __init__(self, member_id: int, generation: int, avoid: frozenset[int] = frozenset()):
+        self.hidden = hidden_members(generation) | avoid
+        self.key = f"trust:near:{member_id}:{_view_key(generation, avoid)}"
+        entry = cache.get(self.key)
+        if entry is None:
+            routes = _routes(member_id, generation, self.hidden, weakest=1)
+            entry = ({member: route[0] for member, route in routes.items()}, {})
+            cache.set(self.key, entry, CACHE_SECONDS)
+        # ball: everyone within two links (the member: 0); third: asked about → whether
+        # three links away.
+        self.ball, self.third = entry
+
+    def distances(self, among: Iterable[int]) -> dict[int, int]:
+        """Links (one to three) to each of ``among``; farther or hidden: left out."""
+        among = list(among)
+        unknown = [m for m in among if m not in self.ball and m not in self.third]
+        if unknown:
+            second = [member for member, distance in self.ball.items() if distance == 2]
+            linked = {m for m, links in _links_to(unknown, second).items() if links}
+            for member in unknown:
+                self.third[member] = member in linked and member not in self.hidden
+            cache.set(self.key, (self.ball, self.third), CACHE_SECONDS)
+        found = {}
+        for member in among:
+            if member in self.ball:
+                found[member] = self.ball[member]
+            elif self.third.get(member):
+                found[member] = 3
+        return found
 
 
 def distances(
@@ -479,28 +493,5 @@ def distances(
     avoid: frozenset[int] = frozenset(),
 ) -> dict[int, int]:
     """How many links (one to three) separate a member from each of ``among``; those
-    farther away, or hidden, are left out.
-
-    Everyone within two links comes from the member's routes. Whether one of ``among``
-    is three links away is asked of the database for them alone: a query over their own
-    links towards the second ring, so its cost follows the members asked about, not the
-    tens of thousands a popular member's third ring can hold. Both are cached per
-    generation and grow as more members are asked about (the next page, another city).
-    """
-    key, (ball, third) = _near(member_id, generation, avoid)
-    among = list(among)
-    unknown = [m for m in among if m not in ball and m not in third]
-    if unknown:
-        hidden = hidden_members(generation) | avoid
-        second = [member for member, distance in ball.items() if distance == 2]
-        linked = {m for m, links in _links_to(unknown, second).items() if links}
-        for member in unknown:
-            third[member] = member in linked and member not in hidden
-        cache.set(key, (ball, third), CACHE_SECONDS)
-    found = {}
-    for member in among:
-        if member in ball:
-            found[member] = ball[member]
-        elif third.get(member):
-            found[member] = 3
-    return found
+    farther away, or hidden, are left out. See ``Neighbourhood``."""
+    return Neighbourhood(member_id, generation, avoid).distances(among)
