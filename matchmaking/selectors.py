@@ -193,11 +193,10 @@ def _candidates(
     not passed on and not matched; standing is ``_candidate_rows``' part."""
     today = timezone.localdate()
     earliest, latest = born_between(mine.age_min, mine.age_max, today)
-    acted = Reaction.objects.filter(actor=viewer, target=OuterRef("member"))
-    matched = Match.objects.active().filter(
-        Q(member_a=viewer, member_b=OuterRef("member"))
-        | Q(member_b=viewer, member_a=OuterRef("member"))
-    )
+    # Uncorrelated subqueries: the database reads the viewer's reactions and matches
+    # once and looks every candidate up in them, where NOT EXISTS would probe the two
+    # tables once per candidate (thousands, browsing every city).
+    active = Match.objects.active()
     query = (
         Profile.objects.dating()
         .filter(gender__in=mine.seeking, **{f"seeks_{mine.gender}": True})
@@ -205,8 +204,9 @@ def _candidates(
         .filter(age_min__lte=mine.age, age_max__gte=mine.age)
         .exclude(member=viewer)
         .exclude(member_id__in=avoid)
-        .exclude(Exists(acted))
-        .exclude(Exists(matched))
+        .exclude(member_id__in=Reaction.objects.filter(actor=viewer).values("target_id"))
+        .exclude(member_id__in=active.filter(member_a=viewer).values("member_b_id"))
+        .exclude(member_id__in=active.filter(member_b=viewer).values("member_a_id"))
     )
     if not any_city:
         query = query.filter(city_key=mine.city_key)
@@ -215,7 +215,7 @@ def _candidates(
 
 def _candidate_rows(candidates: QuerySet[Profile], generation: int) -> list[tuple]:
     """(member id, reach, hides from connections, trust score) of the candidates whose
-    standing is vouched, fetched in one go.
+    standing is vouched, fetched in one go, best score first (then member id).
 
     The trust scores are joined to the profiles directly and the members hidden by
     moderation or closed accounts (a short list, cached per generation) are left out
@@ -226,9 +226,10 @@ def _candidate_rows(candidates: QuerySet[Profile], generation: int) -> list[tupl
     sql, params = profiles.query.sql_with_params()
     trust, members = TrustScore._meta.db_table, Member._meta.db_table
     query = (
-        f"SELECT c.member_id, c.reach, c.hide_from_connections, COALESCE(t.score, 0)"
+        f"SELECT c.member_id, c.reach, c.hide_from_connections, COALESCE(t.score, 0) AS score"
         f" FROM ({sql}) c LEFT JOIN {trust} t ON t.member_id = c.member_id"
         f" WHERE t.vouched OR c.member_id IN (SELECT id FROM {members} WHERE is_founder)"
+        f" ORDER BY score DESC, c.member_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
@@ -237,11 +238,15 @@ def _candidate_rows(candidates: QuerySet[Profile], generation: int) -> list[tupl
     return [row for row in rows if row[0] not in hidden]
 
 
+# Reach value → the most links it spans (None: every vouched member); read per candidate.
+REACH_LIMITS = {reach.value: reach.max_hops for reach in Reach}
+
+
 def _shown(reach: str, hides: bool, hops: int) -> bool:
     """The owner's reach and hiding, for a viewer ``hops`` links away (FAR: farther)."""
     if hides and hops == 1:
         return False
-    limit = Reach(reach).max_hops
+    limit = REACH_LIMITS[reach]
     return limit is None or hops <= limit
 
 
@@ -297,7 +302,6 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     generation = trust_paths.current_generation()
     avoid = vouching.blocked_ids(member=viewer)
     rows = _candidate_rows(_candidates(viewer, mine, any_city, avoid), generation)
-    rows.sort(key=lambda row: (-(row[3] or 0.0), row[0]))
     page = max(1, page)
     start = (page - 1) * PAGE_SIZE
     wanted = start + PAGE_SIZE + 1  # one more tells whether there is a next page

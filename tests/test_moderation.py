@@ -1271,3 +1271,38 @@ def test_a_revocation_needs_a_reason_and_a_note_in_the_console(community, data, 
         vouch.status == "accepted"
         and not ModerationRecord.objects.exclude(action="moderator_granted").exists()
     )
+
+
+@pytest.mark.django_db
+def test_granting_the_role_in_the_admin_is_recorded():
+    from django.contrib.auth.models import Group
+
+    superuser = MemberFactory(is_staff=True, is_superuser=True)
+    member = MemberFactory()
+    admin = Client()
+    admin.force_login(superuser)
+    url = reverse("admin:vouching_member_change", args=[member.pk])
+    permission = Permission.objects.get(codename="moderate", content_type__app_label="vouching")
+    base = {"email": member.email, "display_name": member.display_name, "is_active": "on"}
+
+    def save(**fields):
+        response = admin.post(url, {**base, **fields})
+        assert response.status_code == 302, response.content[:500]
+
+    def actions():
+        return list(
+            ModerationRecord.objects.filter(member=member)
+            .order_by("pk")
+            .values_list("action", "actor_id")
+        )
+
+    save(display_name="Renamed")  # nothing to do with the role: nothing recorded
+    assert actions() == []
+    save(user_permissions=[permission.pk])
+    assert actions() == [("moderator_granted", superuser.pk)]
+    save()
+    assert actions()[-1] == ("moderator_removed", superuser.pk)
+    moderators = Group.objects.create(name="Moderators")
+    moderators.permissions.add(permission)
+    save(groups=[moderators.pk])  # the role through a group counts too
+    assert actions()[-1] == ("moderator_granted", superuser.pk) and len(actions()) == 3

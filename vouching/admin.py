@@ -1,8 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Appeal, Invitation, Member, ModerationRecord, TrustScore, TrustState, Vouch
+from .models import (
+    Appeal,
+    Invitation,
+    Member,
+    ModerationRecord,
+    TrustScore,
+    TrustState,
+    Vouch,
+)
 
 
 @admin.register(Member)
@@ -24,6 +34,44 @@ class MemberAdmin(UserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})
     ]
+
+    # Granting the moderator role here (the permission, a group that has it, or superuser)
+    # is recorded in the moderation log like ``manage.py grant_moderator``, with the
+    # admin user as the actor. The state before is kept on the object being saved.
+    def save_model(self, request, obj, form, change):
+        obj._was_moderator = change and _is_moderator(obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        member = form.instance
+        was, now = getattr(member, "_was_moderator", False), _is_moderator(member.pk)
+        if was != now:
+            from .services.moderation import record
+
+            record(
+                actor=request.user,
+                action=(
+                    ModerationRecord.Action.MODERATOR_GRANTED
+                    if now
+                    else ModerationRecord.Action.MODERATOR_REMOVED
+                ),
+                member=member,
+                note=_("In the admin site"),
+            )
+
+
+def _is_moderator(member_id: int) -> bool:
+    granted = Q(codename="moderate", content_type__app_label="vouching")
+    return (
+        Member.objects.filter(pk=member_id)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=Permission.objects.filter(granted))
+            | Q(groups__permissions__in=Permission.objects.filter(granted))
+        )
+        .exists()
+    )
 
 
 @admin.register(Vouch)
