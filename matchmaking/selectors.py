@@ -305,7 +305,8 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     page = max(1, page)
     start = (page - 1) * PAGE_SIZE
     wanted = start + PAGE_SIZE + 1  # one more tells whether there is a next page
-    neighbourhood = trust_paths.Neighbourhood(viewer.pk, generation, avoid)
+    book = trust_paths.LinkBook(generation)  # members' links, read once for the page
+    neighbourhood = trust_paths.Neighbourhood(viewer.pk, generation, avoid, book=book)
     ball = neighbourhood.ball
     near: dict[int, int] = {}
     close, rest = [], []
@@ -344,7 +345,7 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     vouches = vouch_counts(viewer=viewer, member_ids=chosen, blocked=avoid)
     members = [profiles[m].member for m in chosen if m in profiles]
     found_paths = vouching.trust_paths(
-        viewer=viewer, targets=members, generation=generation, avoid=avoid
+        viewer=viewer, targets=members, generation=generation, avoid=avoid, book=book
     )
     cards = [
         Card(

@@ -282,17 +282,19 @@ def trust_paths(
     targets: list[Member],
     generation: int | None = None,
     avoid: frozenset[int] | None = None,
+    book: paths.LinkBook | None = None,
 ) -> dict[int, TrustPathView | None]:
     """How the viewer is connected to each target (member id → path, or None beyond
     four hops). Reads every member and vouch on every path in two queries. A caller
-    that already read the graph generation and the viewer's blocks passes them on."""
+    that already read the graph generation, the viewer's blocks or members' links
+    (``book``) passes them on."""
     if generation is None:
         generation = paths.current_generation()
     if avoid is None:
         avoid = blocked_ids(member=viewer)
     reachable = [t.pk for t in targets if t.pk not in avoid]
     found = {t.pk: None for t in targets}
-    found.update(paths.find_trust_paths(viewer.pk, reachable, generation, avoid))
+    found.update(paths.find_trust_paths(viewer.pk, reachable, generation, avoid, book=book))
     # Two light queries: building a select_related join of two members per vouch costs
     # Django more than a second round trip.
     vouch_ids = {hop.vouch_id for path in found.values() if path for hop in path.hops}

@@ -265,3 +265,29 @@ def test_answers_given_while_someone_was_hidden_end_with_their_suspension():
     assert paths.current_generation() == generation
     assert paths.find_trust_path(you.pk, friend.pk, generation).length == 1
     assert paths.distances(you.pk, generation, [friend.pk]) == {friend.pk: 1}
+
+
+def test_a_page_reads_each_members_links_once(monkeypatch):
+    """A browse page's neighbourhood and its path searches share one LinkBook: nobody's
+    links are fetched from the cache or the database twice in a request."""
+    you, *friends = people(4)
+    targets = people(6)
+    for friend in friends:
+        VouchFactory(voucher=you, vouchee=friend)
+        for target in targets:
+            VouchFactory(voucher=friend, vouchee=target)
+    generation = paths.current_generation()
+    asked = Counter()
+    real = paths.member_links
+
+    def counting(member_ids, generation):
+        member_ids = list(member_ids)
+        asked.update(member_ids)
+        return real(member_ids, generation)
+
+    monkeypatch.setattr(paths, "member_links", counting)
+    book = paths.LinkBook(generation)
+    paths.Neighbourhood(you.pk, generation, book=book)
+    found = paths.find_trust_paths(you.pk, [t.pk for t in targets], generation, book=book)
+    assert all(found[t.pk].length == 2 for t in targets)
+    assert asked and max(asked.values()) == 1, asked

@@ -192,10 +192,20 @@ def member_links(member_ids: Iterable[int], generation: int) -> dict[int, list[L
     return links
 
 
-def prefetch_links(member_ids: list[int], generation: int) -> None:
-    """Warm the cache with the links of several search targets in one batch, before
-    searching paths to all of them one by one."""
-    member_links(member_ids, generation)
+class LinkBook:
+    """Members' links as one request reads them: each member's from the cache (or the
+    database) at most once, however many searches of the request follow them."""
+
+    def __init__(self, generation: int):
+        self.generation = generation
+        self.known: dict[int, list[Link]] = {}
+
+    def __call__(self, member_ids: Iterable[int]) -> dict[int, list[Link]]:
+        member_ids = list(member_ids)
+        missing = [m for m in member_ids if m not in self.known]
+        if missing:
+            self.known.update(member_links(missing, self.generation))
+        return {m: self.known[m] for m in member_ids}
 
 
 Route = tuple  # (distance, total strength, parent member id or None, Link from the parent)
@@ -208,19 +218,20 @@ def _routes(
     weakest: int,
     depth: int = 2,
     second: dict[int, list[Link]] | None = None,
+    book: LinkBook | None = None,
 ) -> dict:
     """Best routes from ``start`` to everyone within ``depth`` links over vouches of at
     least ``weakest`` strength: for each member, (distance, greatest total strength on a
     shortest route, the previous member, the link from them). ``second``: the links to
     follow from the first ring instead of all of theirs (a search that knows where it
-    must meet the other side)."""
+    must meet the other side). ``book``: the request's links read so far."""
     routes: dict[int, Route] = {start: (0, 0, None, None)}
     frontier = [start]
     for distance in range(1, depth + 1):
         if distance == 2 and second is not None:
             links = second
         else:
-            links = member_links(frontier, generation)
+            links = book(frontier) if book else member_links(frontier, generation)
         reached: dict[int, Route] = {}
         for member in frontier:
             total = routes[member][1]
@@ -272,6 +283,7 @@ def _search(
     generation: int,
     avoid: frozenset[int] = frozenset(),
     memo: dict | None = None,
+    hidden: frozenset[int] | None = None,
 ) -> TrustPath | None:
     """Shortest first, then the strongest weakest vouch, then the strongest in total.
 
@@ -281,9 +293,12 @@ def _search(
     second pass over vouches of strength 2 or more finds the strongest weakest link.
     Alone, a search asks the database only for what can meet (``_staged``); with a
     ``memo`` shared by the searches from one viewer (same generation and ``avoid``), the
-    viewer's routes are computed once for a whole page of profiles (``_widening``).
+    viewer's routes are computed once for a whole page of profiles (``_widening``), and
+    every member's links are read once (the memo's ``LinkBook``). ``hidden``: the
+    hidden members and ``avoid`` together, when the caller has them.
     """
-    hidden = hidden_members(generation) | avoid
+    if hidden is None:
+        hidden = hidden_members(generation) | avoid
     if viewer_id in hidden or target_id in hidden:
         return None
     if viewer_id == target_id:
@@ -291,6 +306,7 @@ def _search(
     if memo is None:
         found = _staged(viewer_id, target_id, generation, hidden)
     else:
+        book = memo.setdefault("book", LinkBook(generation))
 
         def routes(start: int, weakest: int, depth: int) -> dict:
             key = (start, weakest, depth)
@@ -298,7 +314,9 @@ def _search(
                 second = None
                 if start != viewer_id and depth == 2:
                     second = meeting_links(start)
-                memo[key] = _routes(start, generation, hidden, weakest, depth, second=second)
+                memo[key] = _routes(
+                    start, generation, hidden, weakest, depth, second=second, book=book
+                )
             return memo[key]
 
         def meeting_links(start: int) -> dict[int, list[Link]]:
@@ -308,11 +326,7 @@ def _search(
             key = ("meeting", start)
             if key not in memo:
                 near = routes(viewer_id, 1, 2)  # the widest of the viewer's route sets
-                ring = sorted(
-                    {link.other for link in member_links([start], generation)[start]}
-                    - hidden
-                    - {start}
-                )
+                ring = sorted({link.other for link in book([start])[start]} - hidden - {start})
                 memo[key] = _links_to(ring, near.keys())
             return memo[key]
 
@@ -425,19 +439,28 @@ def find_trust_path(
 
 
 def find_trust_paths(
-    viewer_id: int, target_ids: list[int], generation: int, avoid: frozenset[int] = frozenset()
+    viewer_id: int,
+    target_ids: list[int],
+    generation: int,
+    avoid: frozenset[int] = frozenset(),
+    book: LinkBook | None = None,
 ) -> dict[int, TrustPath | None]:
     """``find_trust_path`` to several targets: the cached answers in one cache round trip,
-    and the others searched with the viewer's side shared between them."""
+    and the others searched with the viewer's side shared between them. ``book``: the
+    links the request has read already (a browse page's neighbourhood)."""
     view = _view_key(generation, avoid)
     keys = {target: f"trust:path:{viewer_id}:{target}:{view}" for target in target_ids}
     cached = cache.get_many(list(keys.values()))
     found = {target: cached[key] for target, key in keys.items() if key in cached}
     missing = [target for target in target_ids if target not in found]
     if missing:
-        prefetch_links([viewer_id, *missing], generation)
-        memo: dict | None = {} if len(missing) > 1 else None
-        searched = {t: _search(viewer_id, t, generation, avoid, memo) for t in missing}
+        hidden = hidden_members(generation) | avoid
+        book = book or LinkBook(generation)
+        book([viewer_id, *missing])  # every end's links in one batch
+        memo: dict | None = {"book": book} if len(missing) > 1 else None
+        searched = {
+            t: _search(viewer_id, t, generation, avoid, memo, hidden=hidden) for t in missing
+        }
         cache.set_many({keys[t]: path for t, path in searched.items()}, CACHE_SECONDS)
         found.update(searched)
     return found
@@ -455,12 +478,18 @@ class Neighbourhood:
     once, so everything a request asks agrees.
     """
 
-    def __init__(self, member_id: int, generation: int, avoid: frozenset[int] = frozenset()):
+    def __init__(
+        self,
+        member_id: int,
+        generation: int,
+        avoid: frozenset[int] = frozenset(),
+        book: LinkBook | None = None,
+    ):
         self.hidden = hidden_members(generation) | avoid
         self.key = f"trust:near:{member_id}:{_view_key(generation, avoid)}"
         entry = cache.get(self.key)
         if entry is None:
-            routes = _routes(member_id, generation, self.hidden, weakest=1)
+            routes = _routes(member_id, generation, self.hidden, weakest=1, book=book)
             entry = ({member: route[0] for member, route in routes.items()}, {})
             cache.set(self.key, entry, CACHE_SECONDS)
         # ball: everyone within two links (the member: 0); third: asked about → whether
