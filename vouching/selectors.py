@@ -285,7 +285,7 @@ def trust_paths(
     book: paths.LinkBook | None = None,
 ) -> dict[int, TrustPathView | None]:
     """How the viewer is connected to each target (member id → path, or None beyond
-    four hops). Reads every member and vouch on every path in two queries. A caller
+    four hops). Reads every member on every path in one query. A caller
     that already read the graph generation, the viewer's blocks or members' links
     (``book``) passes them on."""
     if generation is None:
@@ -295,23 +295,13 @@ def trust_paths(
     reachable = [t.pk for t in targets if t.pk not in avoid]
     found = {t.pk: None for t in targets}
     found.update(paths.find_trust_paths(viewer.pk, reachable, generation, avoid, book=book))
-    # Two light queries: building a select_related join of two members per vouch costs
-    # Django more than a second round trip.
-    vouch_ids = {hop.vouch_id for path in found.values() if path for hop in path.hops}
-    relationships = (
-        dict(Vouch.objects.filter(pk__in=vouch_ids).order_by().values_list("pk", "relationship"))
-        if vouch_ids
-        else {}
-    )
+    # The hops carry their relationships (read when the path was found): only the
+    # members' current names and pictures are read here, in one query.
     ids = {m for path in found.values() if path for m in path.member_ids} - {viewer.pk}
     members = {viewer.pk: viewer, **(Member.objects.in_bulk(ids) if ids else {})}
     views: dict[int, TrustPathView | None] = {}
     for target_id, path in found.items():
-        if (
-            path is None
-            or any(m not in members for m in path.member_ids)
-            or any(hop.vouch_id not in relationships for hop in path.hops)
-        ):
+        if path is None or any(m not in members for m in path.member_ids):
             views[target_id] = None
             continue
         views[target_id] = TrustPathView(
@@ -321,7 +311,7 @@ def trust_paths(
                     voucher=members[hop.voucher_id],
                     vouchee=members[hop.vouchee_id],
                     strength=hop.strength,
-                    relationship=relationships.get(hop.vouch_id, ""),
+                    relationship=hop.relationship,
                 )
                 for hop in path.hops
             ),

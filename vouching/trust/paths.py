@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 from django.db import connection
@@ -45,6 +45,7 @@ class Hop:
     vouchee_id: int
     strength: int
     vouch_id: int
+    relationship: str = ""  # how the voucher knows the vouchee, as the vouch says
 
 
 @dataclass(frozen=True)
@@ -429,13 +430,30 @@ def find_trust_path(
     """
     if generation is None:
         generation = current_generation()
-    key = f"trust:path:{viewer_id}:{target_id}:{_view_key(generation, avoid)}"
+    key = f"trust:route:{viewer_id}:{target_id}:{_view_key(generation, avoid)}"
     cached = cache.get(key, _MISSING)
     if cached is not _MISSING:
         return cached
-    path = _search(viewer_id, target_id, generation, avoid, memo)
-    cache.set(key, path, CACHE_SECONDS)
-    return path
+    path = _with_relationships({target_id: _search(viewer_id, target_id, generation, avoid, memo)})
+    cache.set(key, path[target_id], CACHE_SECONDS)
+    return path[target_id]
+
+
+def _with_relationships(found: dict[int, TrustPath | None]) -> dict[int, TrustPath | None]:
+    """The paths with each hop's relationship, read in one query when they are found, so
+    that a cached answer is all a page needs besides the members' names."""
+    ids = {hop.vouch_id for path in found.values() if path for hop in path.hops}
+    if not ids:
+        return found
+    names = dict(Vouch.objects.filter(pk__in=ids).order_by().values_list("pk", "relationship"))
+    return {
+        target: path
+        and replace(
+            path,
+            hops=tuple(replace(hop, relationship=names.get(hop.vouch_id, "")) for hop in path.hops),
+        )
+        for target, path in found.items()
+    }
 
 
 def find_trust_paths(
@@ -449,7 +467,7 @@ def find_trust_paths(
     and the others searched with the viewer's side shared between them. ``book``: the
     links the request has read already (a browse page's neighbourhood)."""
     view = _view_key(generation, avoid)
-    keys = {target: f"trust:path:{viewer_id}:{target}:{view}" for target in target_ids}
+    keys = {target: f"trust:route:{viewer_id}:{target}:{view}" for target in target_ids}
     cached = cache.get_many(list(keys.values()))
     found = {target: cached[key] for target, key in keys.items() if key in cached}
     missing = [target for target in target_ids if target not in found]
@@ -458,9 +476,9 @@ def find_trust_paths(
         book = book or LinkBook(generation)
         book([viewer_id, *missing])  # every end's links in one batch
         memo: dict | None = {"book": book} if len(missing) > 1 else None
-        searched = {
-            t: _search(viewer_id, t, generation, avoid, memo, hidden=hidden) for t in missing
-        }
+        searched = _with_relationships(
+            {t: _search(viewer_id, t, generation, avoid, memo, hidden=hidden) for t in missing}
+        )
         cache.set_many({keys[t]: path for t, path in searched.items()}, CACHE_SECONDS)
         found.update(searched)
     return found
