@@ -36,6 +36,7 @@ from django.views.decorators.http import require_POST
 
 from vouching import selectors as vouching_selectors
 from vouching import services as vouching
+from vouching.forms import add_service_errors
 from vouching.models import (
     RECORD_FIELD_LABELS,
     Appeal,
@@ -154,14 +155,6 @@ class NoteForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Explanation"), widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # CONFIRMING WHAT WAS PREVIEWED ----------------------------------------------------------
@@ -352,7 +345,7 @@ def report_detail(request, report_id):
                 messages.error(request, " ".join(error.messages))
                 return here
             preview = confirmation = None
-            _apply(form, error)
+            add_service_errors(form, error)
     return render(
         request,
         "moderation/report_detail.html",
@@ -501,7 +494,7 @@ def vouch_revoke(request, vouch_id):
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                _apply(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The vouch is revoked."))
                 return redirect("moderation:member", public_id=vouch.vouchee.public_id)
@@ -531,7 +524,7 @@ def member_action(request, public_id, action):
                     member=member, moderator=request.user, note=form.cleaned_data["note"]
                 )
             except ValidationError as error:
-                _apply(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("%(name)s is reinstated.") % {"name": member})
                 return redirect("moderation:member", public_id=public_id)
@@ -564,7 +557,7 @@ def member_action(request, public_id, action):
                     **extra,
                 )
             except ValidationError as error:
-                _apply(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Done. It is in the log."))
                 return redirect("moderation:member", public_id=public_id)
@@ -629,7 +622,7 @@ def rings(request):
                                 revoke_given=revoke_given,
                             )
                 except ValidationError as error:
-                    _apply(form, error)
+                    add_service_errors(form, error)
                 else:
                     messages.success(
                         request, _("%(count)d members suspended.") % {"count": len(chosen)}

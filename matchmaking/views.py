@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from vouching import selectors as vouching_selectors
 from vouching import services as vouching_services
+from vouching.forms import add_service_errors
 from vouching.models import Member, Vouch
 
 from . import circle, selectors, services
@@ -52,14 +53,6 @@ def home(request):
     )
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -77,7 +70,7 @@ def profile_edit(request):
                 member=request.user, fields=form.profile_fields(), prompts=form.prompts()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("matchmaking:profile")
@@ -279,7 +272,7 @@ def introduction_ask(request, public_id):
                 message=form.cleaned_data["message"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -344,7 +337,7 @@ def _report(request, *, reported: Member, back: str, **target):
                 **target,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Thank you. The moderators will look at it."))
             return redirect(back)
@@ -434,7 +427,7 @@ def match_detail(request, match_id):
         try:
             services.message_send(match=match, sender=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             if request.htmx:
                 return render(
@@ -541,7 +534,7 @@ def introduction_offer(request):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your introduction is on its way to both of them."))
             return redirect("matchmaking:introductions")

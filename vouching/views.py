@@ -13,18 +13,9 @@ from django.views.i18n import set_language
 
 from . import selectors, services
 from .adapters import INVITATION_SESSION_KEY, invitation_unusable_response
-from .forms import AppealForm, InviteForm, MemberSettingsForm, VouchForm
+from .forms import AppealForm, InviteForm, MemberSettingsForm, VouchForm, add_service_errors
 from .models import Invitation, Vouch
 from .selectors import InvitationUnusable
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it concerns, or atop the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _render_vouch_form(request, template, form, **context):
@@ -54,7 +45,7 @@ def vouch_new(request):
                 language=get_language(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             if isinstance(result, Invitation):
                 messages.success(
@@ -81,7 +72,7 @@ def member_vouch(request, public_id):
         try:
             services.vouch_create(voucher=request.user, vouchee=vouchee, fields=form.vouch_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -231,7 +222,7 @@ def appeal(request, record_id):
         try:
             services.appeal_file(member=request.user, entry=entry, text=form.cleaned_data["text"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your appeal is with the moderators."))
             return redirect("home")

@@ -229,22 +229,27 @@ def test_distances_ask_only_about_the_members_in_question(django_assert_num_quer
     for x, y in ((you, a), (b, a), (b, c), (d, c)):  # you - a - b - c - d, either way
         VouchFactory(voucher=x, vouchee=y)
     generation = paths.current_generation()
-    assert paths.distances(you.pk, generation, [c.pk]) == {c.pk: 3}
+    assert paths.Neighbourhood(you.pk, generation).distances([c.pk]) == {c.pk: 3}
     # The second ring is cached and c is known: nothing to ask the database.
     with django_assert_num_queries(0):
-        assert paths.distances(you.pk, generation, [a.pk, b.pk, c.pk]) == {
+        assert paths.Neighbourhood(you.pk, generation).distances([a.pk, b.pk, c.pk]) == {
             a.pk: 1,
             b.pk: 2,
             c.pk: 3,
         }
     # Members not asked about before take one query for all of them; four links is far.
     with django_assert_num_queries(1):
-        assert paths.distances(you.pk, generation, [c.pk, d.pk, stranger.pk]) == {c.pk: 3}
+        assert paths.Neighbourhood(you.pk, generation).distances([c.pk, d.pk, stranger.pk]) == {
+            c.pk: 3
+        }
     # Nobody is reached through a member the viewer avoids, nor through the hidden.
-    assert paths.distances(you.pk, generation, [b.pk, c.pk], avoid=frozenset({a.pk})) == {}
+    assert (
+        paths.Neighbourhood(you.pk, generation, avoid=frozenset({a.pk})).distances([b.pk, c.pk])
+        == {}
+    )
     Member.objects.filter(pk=b.pk).update(banned_at=timezone.now())
     services.trust_graph_changed()
-    assert paths.distances(you.pk, paths.current_generation(), [b.pk, c.pk]) == {}
+    assert paths.Neighbourhood(you.pk, paths.current_generation()).distances([b.pk, c.pk]) == {}
 
 
 def test_answers_given_while_someone_was_hidden_end_with_their_suspension():
@@ -258,13 +263,13 @@ def test_answers_given_while_someone_was_hidden_end_with_their_suspension():
     services.trust_graph_changed()
     generation = paths.current_generation()
     assert paths.find_trust_path(you.pk, friend.pk, generation) is None
-    assert paths.distances(you.pk, generation, [friend.pk]) == {}
+    assert paths.Neighbourhood(you.pk, generation).distances([friend.pk]) == {}
     # The suspension is over; the list of hidden members is refreshed within a minute.
     Member.objects.filter(pk=friend.pk).update(suspended_until=timezone.now())
     cache.delete(f"trust:hidden:{generation}")
     assert paths.current_generation() == generation
     assert paths.find_trust_path(you.pk, friend.pk, generation).length == 1
-    assert paths.distances(you.pk, generation, [friend.pk]) == {friend.pk: 1}
+    assert paths.Neighbourhood(you.pk, generation).distances([friend.pk]) == {friend.pk: 1}
 
 
 def test_a_page_reads_each_members_links_once(monkeypatch):

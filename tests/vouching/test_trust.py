@@ -250,15 +250,22 @@ def test_standing_is_written_before_the_scores_that_only_drifted():
     assert rows == pytest.approx(expected)
 
 
-@pytest.mark.django_db
-def test_a_runs_drift_never_overwrites_a_newer_runs_result(monkeypatch):
+def newcomer_after_a_run():
+    """A founder's vouch for a newcomer, made after trust was computed: the next run
+    changes the newcomer's standing and lets the others' scores drift."""
     founder = FounderFactory()
-    a, b = MemberFactory.create_batch(2)
-    VouchFactory(voucher=founder, vouchee=a)
+    VouchFactory(voucher=founder, vouchee=MemberFactory())
     services.trust_graph_changed()
     services.trust_recalculate()
-    VouchFactory(voucher=founder, vouchee=b)
+    newcomer = MemberFactory()
+    VouchFactory(voucher=founder, vouchee=newcomer)
     services.trust_graph_changed()
+    return newcomer
+
+
+@pytest.mark.django_db
+def test_a_runs_drift_never_overwrites_a_newer_runs_result(monkeypatch):
+    b = newcomer_after_a_run()
     left = []
     monkeypatch.setattr(trust_services, "_store_drift", lambda *args: left.append(args))
     run = services.trust_recalculate()
@@ -281,13 +288,7 @@ def test_a_runs_drift_never_overwrites_a_newer_runs_result(monkeypatch):
 def test_a_drift_that_cannot_be_written_leaves_the_state_dirty(monkeypatch):
     from django.db import OperationalError
 
-    founder = FounderFactory()
-    a, b = MemberFactory.create_batch(2)
-    VouchFactory(voucher=founder, vouchee=a)
-    services.trust_graph_changed()
-    services.trust_recalculate()
-    VouchFactory(voucher=founder, vouchee=b)
-    services.trust_graph_changed()
+    b = newcomer_after_a_run()
 
     def locked(stored):
         raise OperationalError("database is locked")

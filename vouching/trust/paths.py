@@ -67,12 +67,12 @@ def _avoid_key(avoid: frozenset[int]) -> str:
     return hashlib.blake2b(repr(sorted(avoid)).encode(), digest_size=8).hexdigest()
 
 
-def _view_key(generation: int, avoid: frozenset[int]) -> str:
+def _view_key(generation: int, hidden: frozenset[int]) -> str:
     """The part of a cache key that fixes what a search may pass through: the graph
     generation and everyone out of bounds. Suspensions end and accounts close without a
     new generation; with the hidden members in the key, an answer computed while someone
     was hidden is never served once they are back (nor the other way round)."""
-    return f"{generation}:{_avoid_key(hidden_members(generation) | avoid)}"
+    return f"{generation}:{_avoid_key(hidden)}"
 
 
 def hidden_members(generation: int) -> frozenset[int]:
@@ -421,22 +421,15 @@ def find_trust_path(
     target_id: int,
     generation: int | None = None,
     avoid: frozenset[int] = frozenset(),
-    memo: dict | None = None,
 ) -> TrustPath | None:
     """The strongest shortest path of at most four hops, or None; cached per generation.
 
     ``avoid``: members the path may not pass through (those the viewer blocked or who
-    blocked the viewer). ``memo``: see ``_search``.
+    blocked the viewer).
     """
     if generation is None:
         generation = current_generation()
-    key = f"trust:route:{viewer_id}:{target_id}:{_view_key(generation, avoid)}"
-    cached = cache.get(key, _MISSING)
-    if cached is not _MISSING:
-        return cached
-    path = _with_relationships({target_id: _search(viewer_id, target_id, generation, avoid, memo)})
-    cache.set(key, path[target_id], CACHE_SECONDS)
-    return path[target_id]
+    return find_trust_paths(viewer_id, [target_id], generation, avoid)[target_id]
 
 
 def _with_relationships(found: dict[int, TrustPath | None]) -> dict[int, TrustPath | None]:
@@ -466,16 +459,18 @@ def find_trust_paths(
     """``find_trust_path`` to several targets: the cached answers in one cache round trip,
     and the others searched with the viewer's side shared between them. ``book``: the
     links the request has read already (a browse page's neighbourhood)."""
-    view = _view_key(generation, avoid)
+    hidden = hidden_members(generation) | avoid
+    view = _view_key(generation, hidden)
     keys = {target: f"trust:route:{viewer_id}:{target}:{view}" for target in target_ids}
     cached = cache.get_many(list(keys.values()))
     found = {target: cached[key] for target, key in keys.items() if key in cached}
     missing = [target for target in target_ids if target not in found]
     if missing:
-        hidden = hidden_members(generation) | avoid
-        book = book or LinkBook(generation)
-        book([viewer_id, *missing])  # every end's links in one batch
-        memo: dict | None = {"book": book} if len(missing) > 1 else None
+        memo = None  # one search alone asks only for what can meet (``_staged``)
+        if len(missing) > 1:
+            book = book or LinkBook(generation)
+            book([viewer_id, *missing])  # every end's links in one batch
+            memo = {"book": book}
         searched = _with_relationships(
             {t: _search(viewer_id, t, generation, avoid, memo, hidden=hidden) for t in missing}
         )
@@ -504,7 +499,7 @@ class Neighbourhood:
         book: LinkBook | None = None,
     ):
         self.hidden = hidden_members(generation) | avoid
-        self.key = f"trust:near:{member_id}:{_view_key(generation, avoid)}"
+        self.key = f"trust:near:{member_id}:{_view_key(generation, self.hidden)}"
         entry = cache.get(self.key)
         if entry is None:
             routes = _routes(member_id, generation, self.hidden, weakest=1, book=book)
@@ -531,14 +526,3 @@ class Neighbourhood:
             elif self.third.get(member):
                 found[member] = 3
         return found
-
-
-def distances(
-    member_id: int,
-    generation: int,
-    among: Iterable[int],
-    avoid: frozenset[int] = frozenset(),
-) -> dict[int, int]:
-    """How many links (one to three) separate a member from each of ``among``; those
-    farther away, or hidden, are left out. See ``Neighbourhood``."""
-    return Neighbourhood(member_id, generation, avoid).distances(among)
