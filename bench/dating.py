@@ -39,6 +39,7 @@ CITIES = [
 CITY_WEIGHTS = [1 / (rank + 1) for rank in range(len(CITIES))]
 PROFILE_SHARE = 0.8
 TARGET_P95_MS = 150
+WARM_UP_REQUESTS = 20
 
 
 def copy_database(members: int) -> str:
@@ -166,6 +167,13 @@ def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
     # long-lived heap frozen out of the garbage collector's full passes.
     import matchmaking.wsgi  # noqa: F401
 
+    # Untimed first: a served site has run its code paths and planned its queries
+    # before; a fresh process's first requests say more about the process than the site.
+    for member_id in random.Random(seed + 1).sample(candidates, WARM_UP_REQUESTS):
+        client.force_login(Member.objects.get(pk=member_id))
+        for url in ("/browse/", "/browse/?city=any"):
+            cache.clear()
+            assert client.get(url, secure=True).status_code == 200
     for member_id in viewers:
         if len(timings["browse_cold"]) >= pairs:
             break

@@ -59,6 +59,13 @@ class Reach(models.TextChoices):
         return {"2": 2, "3": 3}.get(self.value)
 
 
+# What browsing reads of a profile besides the indexed city, gender and birth date.
+BROWSE_COLUMNS = [
+    "member_id", "reach", "hide_from_connections", "age_min", "age_max",
+    "seeks_woman", "seeks_man", "seeks_nonbinary",
+]  # fmt: skip
+
+
 class ProfileQuerySet(models.QuerySet):
     def dating(self):
         """Profiles that are shown: dating (not matchmaker only) and not paused."""
@@ -131,13 +138,22 @@ class Profile(models.Model):
                 name="profile_age_bounds",
             ),
         ]
+        # Browsing reads the profiles that fit a viewer from one of these alone (on
+        # PostgreSQL, which stores the included columns in the index): a city, a
+        # gender and an age range, or every city.
         indexes = [
             models.Index(
-                fields=["city_key", "gender"],
+                fields=["city_key", "gender", "birth_date"],
+                include=BROWSE_COLUMNS,
                 condition=Q(is_dating=True, paused_at__isnull=True),
-                name="profile_browsable",
+                name="profile_browse_city",
             ),
-            models.Index(fields=["gender", "birth_date"], name="profile_gender_birth"),
+            models.Index(
+                fields=["gender", "birth_date"],
+                include=BROWSE_COLUMNS,
+                condition=Q(is_dating=True, paused_at__isnull=True),
+                name="profile_browse_any",
+            ),
         ]
 
     def __str__(self):

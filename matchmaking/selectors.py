@@ -213,29 +213,37 @@ def _candidates(
     return query
 
 
-def _candidate_rows(candidates: QuerySet[Profile], generation: int) -> list[tuple]:
+def _candidate_rows(
+    candidates: QuerySet[Profile], *, among: list[int] | None = None, limit: int | None = None
+) -> list[tuple]:
     """(member id, reach, hides from connections, trust score) of the candidates whose
-    standing is vouched, fetched in one go, best score first (then member id).
+    standing is vouched, best score first (then member id): only those ``among`` the
+    given members, only the first ``limit``. Members hidden by moderation or closed
+    accounts are the caller's to leave out (``trust_paths.hidden_members``).
 
-    The trust scores are joined to the profiles directly and the members hidden by
-    moderation or closed accounts (a short list, cached per generation) are left out
-    here: joining every candidate's member row as well costs more than the rest of the
-    query when browsing every city.
+    The trust scores are joined to the profiles directly: joining every candidate's
+    member row as well costs more than the rest of the query when browsing every city.
     """
     profiles = candidates.values_list("member_id", "reach", "hide_from_connections")
     sql, params = profiles.query.sql_with_params()
+    params = list(params)
     trust, members = TrustScore._meta.db_table, Member._meta.db_table
     query = (
         f"SELECT c.member_id, c.reach, c.hide_from_connections, COALESCE(t.score, 0) AS score"
         f" FROM ({sql}) c LEFT JOIN {trust} t ON t.member_id = c.member_id"
-        f" WHERE t.vouched OR c.member_id IN (SELECT id FROM {members} WHERE is_founder)"
-        f" ORDER BY score DESC, c.member_id"
+        f" WHERE (t.vouched OR c.member_id IN (SELECT id FROM {members} WHERE is_founder))"
     )
+    if among is not None:
+        condition, among_params = trust_paths.sql_in("c.member_id", among)
+        query += f" AND {condition}"
+        params += among_params
+    query += " ORDER BY score DESC, c.member_id"
+    if limit is not None:
+        query += " LIMIT %s"
+        params.append(limit)
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        rows = cursor.fetchall()
-    hidden = trust_paths.hidden_members(generation)
-    return [row for row in rows if row[0] not in hidden]
+        return cursor.fetchall()
 
 
 # Reach value → the most links it spans (None: every vouched member); read per candidate.
@@ -252,6 +260,9 @@ def _shown(reach: str, hides: bool, hops: int) -> bool:
 
 # Candidates whose distance is asked at once, doubling each time more are needed.
 DISTANCE_BATCH = 250
+# Candidates beyond two links read at first, best score first: enough for the first
+# batch of distances on most pages. Only a page that needs more reads all of them.
+FIRST_ROWS = 400
 
 
 def browse_refusal(*, viewer: Member) -> str | None:
@@ -293,15 +304,18 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     """Vouched profiles the viewer may see, closest in the trust graph first, then by
     trust score. Raises ``Profile.DoesNotExist`` when the viewer has no dating profile.
 
-    Members one or two links away are known from the viewer's cached neighbourhood.
-    Whether the others are three links away is asked in batches, highest score first,
-    only until the page is full: the rest can only come after them. Every candidate is
-    asked about only when the page reaches those farther than three links.
+    Members one or two links away are known from the viewer's cached neighbourhood,
+    and the candidates among them are read first. The others are read best score first
+    (the first ``FIRST_ROWS``, then the rest only if the page needs them), and whether
+    they are three links away is asked in batches, only until the page is full: the
+    rest can only come after them. Every candidate is asked about only when the page
+    reaches those farther than three links.
     """
     mine = Profile.objects.get(member=viewer)
     generation = trust_paths.current_generation()
     avoid = vouching.blocked_ids(member=viewer)
-    rows = _candidate_rows(_candidates(viewer, mine, any_city, avoid), generation)
+    candidates = _candidates(viewer, mine, any_city, avoid)
+    hidden = trust_paths.hidden_members(generation)
     page = max(1, page)
     start = (page - 1) * PAGE_SIZE
     wanted = start + PAGE_SIZE + 1  # one more tells whether there is a next page
@@ -309,20 +323,34 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
     neighbourhood = trust_paths.Neighbourhood(viewer.pk, generation, avoid, book=book)
     ball = neighbourhood.ball
     near: dict[int, int] = {}
-    close, rest = [], []
-    for member_id, reach, hides, _score in rows:
-        hops = ball.get(member_id)
-        if not hops:
-            if _shown(reach, hides, 3):  # a profile that reaches two links is out
-                rest.append((member_id, reach, hides))
-            continue
-        near[member_id] = hops
-        if _shown(reach, hides, hops):
-            close.append((hops, member_id))
+    close = []
+    for member_id, reach, hides, _score in _candidate_rows(candidates, among=list(ball)):
+        if member_id not in hidden:
+            near[member_id] = hops = ball[member_id]
+            if _shown(reach, hides, hops):
+                close.append((hops, member_id))
     close.sort(key=lambda entry: entry[0])  # stable: by score within each distance
+    # The others, best score first; a profile that reaches only two links is out.
+    rest: list[tuple[int, str, bool]] = []
+    read: set[int] = set()
     third, farther = [], []
-    asked, batch = 0, DISTANCE_BATCH
-    while asked < len(rest) and len(close) + len(third) < wanted:
+    asked, batch, limit, complete = 0, DISTANCE_BATCH, FIRST_ROWS, False
+    while len(close) + len(third) < wanted:
+        if asked == len(rest):
+            if complete:
+                break
+            rows = _candidate_rows(candidates, limit=limit)
+            complete, limit = limit is None or len(rows) < limit, None
+            rest += [
+                (member_id, reach, hides)
+                for member_id, reach, hides, _score in rows
+                if member_id not in ball
+                and member_id not in read
+                and member_id not in hidden
+                and _shown(reach, hides, 3)
+            ]
+            read.update(row[0] for row in rows)
+            continue
         chunk = rest[asked : asked + batch]
         asked, batch = asked + len(chunk), batch * 2
         found = neighbourhood.distances([c[0] for c in chunk])
@@ -333,7 +361,7 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
             if _shown(reach, hides, hops):
                 (third if hops == 3 else farther).append(member_id)
     ordered = [member_id for _hops, member_id in close] + third
-    if asked == len(rest):
+    if complete and asked == len(rest):
         ordered += farther
     chosen = ordered[start : start + PAGE_SIZE]
     profiles = (

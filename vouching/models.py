@@ -137,6 +137,9 @@ class Member(AbstractBaseUser, PermissionsMixin):
             # Trust paths avoid hidden members: finding the few among many stays an
             # index scan (``MemberQuerySet.hidden``).
             models.Index(fields=["id"], name="member_maybe_hidden", condition=MAYBE_HIDDEN),
+            # Founders stand without a trust score: the browse query asks for the few
+            # of them for every candidate whose score is not vouched.
+            models.Index(fields=["id"], name="member_founders", condition=Q(is_founder=True)),
         ]
 
     def __str__(self):

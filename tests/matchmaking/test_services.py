@@ -690,6 +690,7 @@ def test_browse_pages_agree_with_the_whole_graph(seed, monkeypatch):
     from vouching.models import TrustScore
 
     monkeypatch.setattr(selectors, "DISTANCE_BATCH", 2)
+    monkeypatch.setattr(selectors, "FIRST_ROWS", 3)
     rng = random.Random(seed)
     me = man()
     women = [
