@@ -263,6 +263,9 @@ DISTANCE_BATCH = 250
 # Candidates beyond two links read at first, best score first: enough for the first
 # batch of distances on most pages. Only a page that needs more reads all of them.
 FIRST_ROWS = 400
+# A viewer whose second ring has at most this many vouches (few connections) has their
+# third ring read whole, and the candidates in it read by id.
+THIRD_RING_LINKS = 5000
 
 
 def browse_refusal(*, viewer: Member) -> str | None:
@@ -300,16 +303,69 @@ def vouch_counts(
     return dict(rows)
 
 
+def _shown_rows(rows, skip, hidden: frozenset[int], hops: int) -> list[tuple[int, str, bool]]:
+    """The candidate rows, but for ``skip`` and hidden members, whose owner shows their
+    profile ``hops`` links away."""
+    return [
+        (member_id, reach, hides)
+        for member_id, reach, hides, _score in rows
+        if member_id not in skip and member_id not in hidden and _shown(reach, hides, hops)
+    ]
+
+
+def _beyond_two_from_ring(
+    candidates: QuerySet[Profile], ring: frozenset[int], ball: dict, hidden, need: int
+) -> tuple[list[int], list[int] | None]:
+    """Candidates beyond two links, for a viewer whose whole third ring is known: (those
+    three links away, best score first; the farther ones, or None when the page did not
+    need them)."""
+    third = [
+        m for m, *_ in _shown_rows(_candidate_rows(candidates, among=list(ring)), (), hidden, 3)
+    ]
+    if len(third) >= need:
+        return third, None
+    everyone = _candidate_rows(candidates)
+    return third, [m for m, *_ in _shown_rows(everyone, ball.keys() | ring, hidden, FAR)]
+
+
+def _beyond_two_asking(
+    candidates: QuerySet[Profile], neighbourhood, hidden, need: int
+) -> tuple[list[int], list[int] | None]:
+    """The same, for a viewer with a large third ring: the candidates are read best
+    score first (``FIRST_ROWS``, then all of them if the page needs more) and whether
+    they are three links away is asked in batches, only until the page is full."""
+    rest: list[tuple[int, str, bool]] = []  # profiles that reach two links only are out
+    read: set[int] = set()
+    third, farther = [], []
+    asked, batch, limit, complete = 0, DISTANCE_BATCH, FIRST_ROWS, False
+    while len(third) < need:
+        if asked == len(rest):
+            if complete:
+                break
+            rows = _candidate_rows(candidates, limit=limit)
+            complete, limit = limit is None or len(rows) < limit, None
+            rest += _shown_rows(rows, neighbourhood.ball.keys() | read, hidden, 3)
+            read.update(row[0] for row in rows)
+            continue
+        chunk = rest[asked : asked + batch]
+        asked, batch = asked + len(chunk), batch * 2
+        found = neighbourhood.distances([c[0] for c in chunk])
+        for member_id, reach, hides in chunk:
+            hops = found.get(member_id, FAR)
+            if _shown(reach, hides, hops):
+                (third if hops == 3 else farther).append(member_id)
+    return third, farther if complete and asked == len(rest) else None
+
+
 def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePage:
     """Vouched profiles the viewer may see, closest in the trust graph first, then by
     trust score. Raises ``Profile.DoesNotExist`` when the viewer has no dating profile.
 
     Members one or two links away are known from the viewer's cached neighbourhood,
-    and the candidates among them are read first. The others are read best score first
-    (the first ``FIRST_ROWS``, then the rest only if the page needs them), and whether
-    they are three links away is asked in batches, only until the page is full: the
-    rest can only come after them. Every candidate is asked about only when the page
-    reaches those farther than three links.
+    and the candidates among them are read first: often they fill the page. Beyond
+    them, a viewer with few connections has their whole third ring read, and the
+    candidates in it by id; for everyone else see ``_beyond_two_asking``. The farther
+    candidates are read only when the page reaches them.
     """
     mine = Profile.objects.get(member=viewer)
     generation = trust_paths.current_generation()
@@ -330,39 +386,16 @@ def browse(*, viewer: Member, any_city: bool = False, page: int = 1) -> BrowsePa
             if _shown(reach, hides, hops):
                 close.append((hops, member_id))
     close.sort(key=lambda entry: entry[0])  # stable: by score within each distance
-    # The others, best score first; a profile that reaches only two links is out.
-    rest: list[tuple[int, str, bool]] = []
-    read: set[int] = set()
-    third, farther = [], []
-    asked, batch, limit, complete = 0, DISTANCE_BATCH, FIRST_ROWS, False
-    while len(close) + len(third) < wanted:
-        if asked == len(rest):
-            if complete:
-                break
-            rows = _candidate_rows(candidates, limit=limit)
-            complete, limit = limit is None or len(rows) < limit, None
-            rest += [
-                (member_id, reach, hides)
-                for member_id, reach, hides, _score in rows
-                if member_id not in ball
-                and member_id not in read
-                and member_id not in hidden
-                and _shown(reach, hides, 3)
-            ]
-            read.update(row[0] for row in rows)
-            continue
-        chunk = rest[asked : asked + batch]
-        asked, batch = asked + len(chunk), batch * 2
-        found = neighbourhood.distances([c[0] for c in chunk])
-        for member_id, reach, hides in chunk:
-            hops = found.get(member_id, FAR)
-            if hops == 3:
-                near[member_id] = 3
-            if _shown(reach, hides, hops):
-                (third if hops == 3 else farther).append(member_id)
-    ordered = [member_id for _hops, member_id in close] + third
-    if complete and asked == len(rest):
-        ordered += farther
+    ordered = [member_id for _hops, member_id in close]
+    if len(ordered) < wanted:
+        need = wanted - len(ordered)
+        ring = neighbourhood.third_ring(THIRD_RING_LINKS)
+        if ring is None:
+            third, farther = _beyond_two_asking(candidates, neighbourhood, hidden, need)
+        else:
+            third, farther = _beyond_two_from_ring(candidates, ring, ball, hidden, need)
+        near.update(dict.fromkeys(third, 3))
+        ordered += third + (farther or [])
     chosen = ordered[start : start + PAGE_SIZE]
     profiles = (
         Profile.objects.filter(member_id__in=chosen)

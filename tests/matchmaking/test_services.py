@@ -679,10 +679,12 @@ def test_browsing_shows_only_members_in_good_standing(case, shown):
     assert (her.member.pk in shown_ids) is shown
 
 
+@pytest.mark.parametrize("third_ring", ["read whole", "asked in batches"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_browse_pages_agree_with_the_whole_graph(seed, monkeypatch):
-    """Every page, asked lazily in small batches, equals the order computed from the
-    whole graph: distance (three links at most count), then trust score."""
+def test_browse_pages_agree_with_the_whole_graph(seed, third_ring, monkeypatch):
+    """Every page equals the order computed from the whole graph: distance (three links
+    at most count), then trust score; whether the viewer's third ring is read whole, or
+    asked about lazily in small batches."""
     import random
 
     import networkx as nx
@@ -691,6 +693,15 @@ def test_browse_pages_agree_with_the_whole_graph(seed, monkeypatch):
 
     monkeypatch.setattr(selectors, "DISTANCE_BATCH", 2)
     monkeypatch.setattr(selectors, "FIRST_ROWS", 3)
+    if third_ring == "asked in batches":
+        monkeypatch.setattr(selectors, "THIRD_RING_LINKS", 0)
+    way = {
+        "read whole": "_beyond_two_from_ring",
+        "asked in batches": "_beyond_two_asking",
+    }[third_ring]
+    taken = []
+    original = getattr(selectors, way)
+    monkeypatch.setattr(selectors, way, lambda *a, **k: taken.append(1) or original(*a, **k))
     rng = random.Random(seed)
     me = man()
     women = [
@@ -728,6 +739,7 @@ def test_browse_pages_agree_with_the_whole_graph(seed, monkeypatch):
             break
         number += 1
     assert shown == expected
+    assert taken  # the way under test was the one taken
 
 
 def test_no_offered_introduction_of_someone_hiding_from_connections(trio):
