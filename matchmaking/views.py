@@ -193,6 +193,7 @@ def profile_detail(request, public_id):
             "confirmers": selectors.photo_confirmers(profile),
             "can_meet": not is_self
             and selectors.may_express_interest(request.user, profile, seen=True),
+            "can_ask": services.introduction_request_refusal(profile) is None,
             "vouched_for_them": vouched_for_them,
             "can_vouch": not is_self
             and not Vouch.objects.active().given_by(request.user).received_by(member).exists()
@@ -256,6 +257,10 @@ def introduction_ask(request, public_id):
     profile = selectors.profile_for_viewer(viewer=request.user, public_id=public_id)
     if not selectors.may_express_interest(request.user, profile, seen=True):
         messages.error(request, _("This profile is not available."))
+        return redirect("matchmaking:person", public_id=public_id)
+    refusal = services.introduction_request_refusal(profile)
+    if refusal:
+        messages.error(request, refusal)
         return redirect("matchmaking:person", public_id=public_id)
     target = profile.member
     mutual = selectors.mutual_connections(viewer=request.user, member=target)

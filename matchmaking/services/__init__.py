@@ -5,6 +5,7 @@ from .introductions import (
     introduction_introduce,
     introduction_offer,
     introduction_request,
+    introduction_request_refusal,
     introduction_respond,
     introduction_withdraw,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "introduction_introduce",
     "introduction_offer",
     "introduction_request",
+    "introduction_request_refusal",
     "introduction_respond",
     "introduction_withdraw",
     "match_end",

@@ -17,10 +17,23 @@ from django.utils.translation import gettext as _
 from vouching import selectors as vouching
 from vouching.models import Member, Vouch
 
+from .. import selectors
 from ..models import Introduction, Match, Notification, Profile
 from .matches import _open_to_interest, match_create
 from .notifications import notify
 from .quotas import check_daily, lock_member, since_a_day
+
+
+def introduction_request_refusal(profile: Profile) -> str | None:
+    """Why nobody can be asked to introduce someone to this profile's owner, or None.
+    Hiding from the people they know directly rules it out: each friend in the middle
+    is one of those, and the request would tell them."""
+    if profile.hide_from_connections:
+        return _(
+            "%(name)s keeps their profile from the people who know them directly, so "
+            "none of them can be asked to introduce you."
+        ) % {"name": profile.member.display_name}
+    return None
 
 
 def _linked(a: Member, b: Member) -> bool:
@@ -71,7 +84,9 @@ def introduction_request(
     *, requester: Member, target: Member, intermediary: Member, message: str = ""
 ) -> Introduction:
     lock_member(requester)
-    _open_to_interest(requester, target)
+    refusal = introduction_request_refusal(_open_to_interest(requester, target))
+    if refusal:
+        raise ValidationError(refusal, code="hidden_from_connections")
     _check_three(intermediary, requester, target)
     if not intermediary.in_good_standing:
         raise ValidationError(_("This member cannot make introductions now."), code="standing")
@@ -155,6 +170,7 @@ def introduction_offer(
     if not intermediary.in_good_standing:
         raise ValidationError(_("Only members in good standing can introduce."), code="standing")
     _check_three(intermediary, person_a, person_b)
+    profiles = []
     for person in (person_a, person_b):
         profile = Profile.objects.filter(member=person).first()
         # Hidden from the people they know directly, the intermediary among them: the
@@ -165,6 +181,16 @@ def introduction_offer(
                 _("%(name)s is not dating on Pledge right now.") % {"name": person.display_name},
                 code="not_dating",
             )
+        profiles.append(profile)
+    if not selectors.compatible(*profiles):
+        raise ValidationError(
+            _(
+                "%(a)s and %(b)s are not looking for someone like each other: who they "
+                "want to meet, or of what age, does not match."
+            )
+            % {"a": person_a.display_name, "b": person_b.display_name},
+            code="incompatible",
+        )
     if not note.strip():
         raise ValidationError({"note": _("Write a few words to introduce them.")}, code="note")
     used = Introduction.objects.filter(

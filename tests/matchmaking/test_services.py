@@ -742,6 +742,32 @@ def test_browse_pages_agree_with_the_whole_graph(seed, third_ring, monkeypatch):
     assert taken  # the way under test was the one taken
 
 
+def test_no_requested_introduction_to_someone_hiding_from_connections(trio):
+    """Mei knows Lena directly: asking her would tell her that Lena dates here."""
+    mei, jon, lena = trio
+    Profile.objects.filter(member=lena).update(hide_from_connections=True)
+    with pytest.raises(ValidationError, match="Lena keeps their profile from the people"):
+        services.introduction_request(requester=jon, target=lena, intermediary=mei)
+    assert not Introduction.objects.exists()
+    assert not Notification.objects.filter(recipient=mei).exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"seeks_man": False, "seeks_woman": True},  # she wants to meet women only
+        {"age_max": 20},  # he is older than she wants
+    ],
+)
+def test_no_offered_introduction_of_people_not_looking_for_each_other(trio, change):
+    mei, jon, lena = trio
+    Profile.objects.filter(member=lena).update(**change)
+    with pytest.raises(ValidationError, match="Jon and Lena are not looking for someone like"):
+        services.introduction_offer(intermediary=mei, person_a=jon, person_b=lena, note="You two!")
+    assert not Introduction.objects.exists()
+    assert not Notification.objects.filter(kind="introduction").exists()
+
+
 def test_no_offered_introduction_of_someone_hiding_from_connections(trio):
     mei, jon, lena = trio
     Profile.objects.filter(member=lena).update(hide_from_connections=True)

@@ -538,6 +538,25 @@ def test_a_friend_who_vouched_sees_the_profile_without_the_dating_actions(pair, 
     assert "This profile is not available." in response.text
 
 
+def test_nobody_is_asked_to_introduce_someone_hiding_from_connections(pair, client_for):
+    """Everyone who could introduce Jon to Lena knows her directly: she hides from them,
+    so the page offers no introduction and the form refuses with the reason."""
+    mei, lena, jon = pair
+    Profile.objects.filter(member=lena.member).update(hide_from_connections=True)
+    him = client_for(jon.member)
+    profile_url = reverse("matchmaking:person", args=[lena.member.public_id])
+    page = him.get(profile_url).text
+    assert "Interested" in page and "Ask for an introduction" not in page
+    ask = reverse("matchmaking:introduction_ask", args=[lena.member.public_id])
+    response = him.get(ask, follow=True)
+    assert response.redirect_chain == [(profile_url, 302)]
+    assert "keeps their profile from the people who know them directly" in response.text
+    response = him.post(ask, {"intermediary": str(mei.public_id), "message": "Would you?"})
+    assert response.status_code == 302
+    assert not Introduction.objects.exists()
+    assert not Notification.objects.filter(recipient=mei).exists()
+
+
 # BROWSING: WHO MAY, AND WHAT A CARD SAYS ------------------------------------------------
 
 
