@@ -1306,3 +1306,26 @@ def test_granting_the_role_in_the_admin_is_recorded():
     moderators.permissions.add(permission)
     save(groups=[moderators.pk])  # the role through a group counts too
     assert actions()[-1] == ("moderator_granted", superuser.pk) and len(actions()) == 3
+
+
+@pytest.mark.django_db
+def test_closing_an_account_in_the_admin_hides_it_at_once():
+    """An account closed in the admin is out of every trust path and browse page on the
+    next request: the graph generation moves, so no cached answer from before is used."""
+    from vouching.trust import paths
+
+    superuser = MemberFactory(is_staff=True, is_superuser=True)
+    member = MemberFactory()
+    generation = paths.current_generation()
+    assert member.pk not in paths.hidden_members(generation)  # cached as it was
+    admin = Client()
+    admin.force_login(superuser)
+    url = reverse("admin:vouching_member_change", args=[member.pk])
+    base = {"email": member.email, "display_name": member.display_name}
+    response = admin.post(url, {**base, "is_active": "on", "display_name": "Renamed"})
+    assert response.status_code == 302
+    assert paths.current_generation() == generation, "a new name changes no trust"
+    response = admin.post(url, base)  # "active" unticked
+    assert response.status_code == 302
+    assert paths.current_generation() > generation
+    assert member.pk in paths.hidden_members(paths.current_generation())

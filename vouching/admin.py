@@ -41,6 +41,12 @@ class MemberAdmin(UserAdmin):
     def save_model(self, request, obj, form, change):
         obj._was_moderator = change and _is_moderator(obj.pk)
         super().save_model(request, obj, form, change)
+        if change and {"is_active", "is_founder"} & set(form.changed_data):
+            # Who may carry trust or be seen changed: every trust answer cached for
+            # the old graph is stale now, not after the hidden list expires.
+            from .services.trust import trust_graph_changed
+
+            trust_graph_changed()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
