@@ -296,3 +296,18 @@ def test_a_page_reads_each_members_links_once(monkeypatch):
     found = paths.find_trust_paths(you.pk, [t.pk for t in targets], generation, book=book)
     assert all(found[t.pk].length == 2 for t in targets)
     assert asked and max(asked.values()) == 1, asked
+
+
+@pytest.mark.parametrize("join", [False, True])
+@pytest.mark.parametrize("ids", [[], [1], "all"])
+def test_sql_in_matches_exactly_the_values_given(join, ids):
+    """Both forms of ``sql_in`` (a lookup and a semi-join) on either database, the empty
+    list included: PostgreSQL cannot tell the type of an empty array on its own."""
+    from django.db import connection
+
+    members = people(3)
+    values = [m.pk for m in members] if ids == "all" else [members[0].pk] if ids else []
+    condition, params = paths.sql_in("id", values, join=join)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Member._meta.db_table} WHERE {condition}", params)
+        assert sorted(row[0] for row in cursor.fetchall()) == sorted(values)

@@ -111,7 +111,7 @@ def sql_in(column: str, values: Iterable[int], *, join: bool = False) -> tuple[s
     values = list(values)
     if connection.vendor == "postgresql":
         if join:
-            return f"{column} IN (SELECT unnest(%s))", [values]
+            return f"{column} IN (SELECT unnest(%s::bigint[]))", [values]
         return f"{column} = ANY(%s)", [values]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
 
