@@ -482,20 +482,23 @@ def photo_confirmers(profile: Profile) -> dict[int, list[Member]]:
 # MATCHES, INTRODUCTIONS, MESSAGES ---------------------------------------------------------
 
 
-def matches_of(*, member: Member) -> QuerySet[Match]:
-    """Their matches, without anyone blocked or hidden (banned, suspended, gone)."""
+def _reachable(query: QuerySet, member: Member, *fields: str) -> QuerySet:
+    """``query`` without the rows where one of ``fields`` (member ids) is someone
+    ``member`` blocked or was blocked by, or a member hidden by moderation or gone."""
     blocked = vouching.blocked_ids(member=member)
     hidden = Member.objects.hidden().values("pk")
+    for field in fields:
+        query = query.exclude(**{f"{field}__in": blocked}).exclude(**{f"{field}__in": hidden})
+    return query
+
+
+def matches_of(*, member: Member) -> QuerySet[Match]:
+    """Their matches, without anyone blocked or hidden (banned, suspended, gone)."""
     unread = Message.objects.filter(match=OuterRef("pk"), read_at__isnull=True).exclude(
         sender=member
     )
     return (
-        Match.objects.active()
-        .of(member)
-        .exclude(member_a_id__in=blocked)
-        .exclude(member_b_id__in=blocked)
-        .exclude(member_a_id__in=hidden)
-        .exclude(member_b_id__in=hidden)
+        _reachable(Match.objects.active().of(member), member, "member_a_id", "member_b_id")
         .select_related("member_a", "member_b")
         .annotate(
             unread=Count(
@@ -509,16 +512,13 @@ def matches_of(*, member: Member) -> QuerySet[Match]:
 
 
 def match_for_member(*, member: Member, match_id: int) -> Match:
-    hidden = Member.objects.hidden().values("pk")
+    matches = Match.objects.active().of(member).filter(pk=match_id)
     match = (
-        Match.objects.active()
-        .of(member)
-        .exclude(member_a_id__in=hidden)
-        .exclude(member_b_id__in=hidden)
+        _reachable(matches, member, "member_a_id", "member_b_id")
         .select_related("member_a", "member_b")
+        .first()
     )
-    match = match.filter(pk=match_id).first()
-    if match is None or vouching.is_blocked(match.member_a, match.member_b):
+    if match is None:
         raise Http404
     return match
 
@@ -543,28 +543,21 @@ def messages_of(match: Match) -> QuerySet[Message]:
 
 
 def unread_message_count(member: Member) -> int:
-    blocked = vouching.blocked_ids(member=member)
-    return (
+    unread = (
         Message.objects.filter(read_at__isnull=True, match__ended_at__isnull=True)
         .filter(Q(match__member_a=member) | Q(match__member_b=member))
         .exclude(sender=member)
-        .exclude(sender_id__in=blocked)
-        .exclude(sender_id__in=Member.objects.hidden().values("pk"))
-        .count()
     )
+    return _reachable(unread, member, "sender_id").count()
 
 
 def introductions_for(*, member: Member) -> dict[str, QuerySet[Introduction]]:
-    base = Introduction.objects.select_related("intermediary", "person_a", "person_b")
-    blocked = vouching.blocked_ids(member=member)
-    hidden = Member.objects.hidden().values("pk")
-    base = (
-        base.exclude(intermediary_id__in=blocked)
-        .exclude(person_a_id__in=blocked)
-        .exclude(person_b_id__in=blocked)
-        .exclude(intermediary_id__in=hidden)
-        .exclude(person_a_id__in=hidden)
-        .exclude(person_b_id__in=hidden)
+    base = _reachable(
+        Introduction.objects.select_related("intermediary", "person_a", "person_b"),
+        member,
+        "intermediary_id",
+        "person_a_id",
+        "person_b_id",
     )
     return {
         # Asked of me as the friend in the middle, waiting for me.
