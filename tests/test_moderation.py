@@ -890,6 +890,31 @@ def test_upholding_a_ban_appeal_reinstates(community):
     assert not PledgeForfeit.objects.in_force().exists()
 
 
+def test_upholding_a_ban_appeal_leaves_the_suspension_it_came_on_top_of(community):
+    """Suspended, then banned: a wrong ban is undone, the suspension and its forfeits
+    stand; upholding the suspension's own appeal later lets the member back in."""
+    mod = moderator()
+    cat = community["cat"]
+    suspension = services.member_suspend(
+        member=cat,
+        moderator=mod,
+        until=timezone.now() + timedelta(days=9),
+        reason="scam",
+        note="S.",
+    )
+    forfeits = set(PledgeForfeit.objects.in_force().values_list("pk", flat=True))
+    assert forfeits
+    ban = services.member_ban(member=cat, moderator=mod, reason="scam", note="B.")
+    services.appeal_decide(appeal=appeal_of(ban), moderator=mod, uphold=True, note="Not a ban.")
+    cat.refresh_from_db()
+    assert not cat.is_banned and cat.is_suspended
+    assert forfeits <= set(PledgeForfeit.objects.in_force().values_list("pk", flat=True))
+    services.appeal_decide(appeal=appeal_of(suspension), moderator=mod, uphold=True, note="No.")
+    cat.refresh_from_db()
+    assert not cat.is_banned and not cat.is_suspended
+    assert not PledgeForfeit.objects.in_force().exists()
+
+
 def test_upholding_an_old_suspension_appeal_does_not_lift_a_later_ban(community):
     mod = moderator()
     cat = community["cat"]
@@ -1332,3 +1357,17 @@ def test_closing_an_account_in_the_admin_hides_it_at_once():
     assert response.status_code == 302
     assert paths.current_generation() > generation
     assert member.pk in paths.hidden_members(paths.current_generation())
+
+
+def test_banning_someone_who_vouched_for_the_moderator_revokes_that_vouch_too(community):
+    """Revoking every vouch the banned member gave includes one for the moderator: that
+    costs the moderator, it is not moderating oneself."""
+    mod = moderator()
+    for_mod = VouchFactory(voucher=community["bob"], vouchee=mod)
+    services.member_ban(
+        member=community["bob"], moderator=mod, reason="fake", note="F.", revoke_given=True
+    )
+    for_mod.refresh_from_db()
+    assert for_mod.status == "revoked"
+    assert not Vouch.objects.active().given_by(community["bob"]).exists()
+    assert Member.objects.get(pk=community["bob"].pk).is_banned

@@ -187,7 +187,9 @@ def vouch_revoke(
     reason = _require_reason(reason)
     note = _require_note(note)
     vouch = Vouch.objects.select_for_update().select_related("voucher", "vouchee").get(pk=vouch.pk)
-    if moderator.pk in (vouch.voucher_id, vouch.vouchee_id):
+    # Revoking a vouch of one's own is self-dealing; as part of a removal (``cause``),
+    # the member removed had vouched for the moderator, which only costs the moderator.
+    if cause is None and moderator.pk in (vouch.voucher_id, vouch.vouchee_id):
         raise ValidationError(_("You cannot moderate yourself."), code="self")
     if not vouch.is_active:
         raise ValidationError(
@@ -433,9 +435,31 @@ def member_reinstate(
     return entry
 
 
+def _lift_ban(
+    *, member: Member, moderator: Member, note: str, ban: ModerationRecord
+) -> ModerationRecord:
+    """Undo a ban that came on top of a suspension still running: the suspension, and
+    the forfeits it caused, stand. On the record as a reinstatement caused by the ban
+    that leaves the member suspended (``_last_reinstatement`` looks past it)."""
+    before = _state(member)
+    member.banned_at = None
+    member.save(update_fields=["banned_at"])
+    return record(
+        actor=moderator,
+        action=Action.REINSTATE,
+        member=member,
+        cause=ban,
+        note=note,
+        before=before,
+        after=_state(member),
+    )
+
+
 def _last_reinstatement(member: Member):
+    """When the member was last let back in fully (not a ban lifted from a suspension)."""
     last = (
         ModerationRecord.objects.filter(member=member, action=Action.REINSTATE)
+        .filter(after__suspended_until=None)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
@@ -447,12 +471,14 @@ def _removal_in_force(member: Member) -> int | None:
     """The id of the suspension or ban that keeps ``member`` out now, if any."""
     if not (member.is_banned or member.is_suspended):
         return None
+    lifted = ModerationRecord.objects.filter(member=member, action=Action.REINSTATE)
     return (
         ModerationRecord.objects.filter(
             member=member,
             action__in=[Action.SUSPEND, Action.BAN],
             created_at__gte=_last_reinstatement(member),
         )
+        .exclude(pk__in=lifted.exclude(cause=None).values("cause_id"))
         .order_by("-created_at", "-pk")
         .values_list("pk", flat=True)
         .first()
@@ -550,7 +576,10 @@ def appeal_decide(*, appeal, moderator: Member, uphold: bool, note: str) -> Appe
             _lift_forfeits(entry)
             member = Member.objects.select_for_update().get(pk=appeal.member_id)
             in_force = _removal_in_force(member)
-            if in_force == entry.pk:
+            if in_force == entry.pk and entry.action == Action.BAN and member.is_suspended:
+                # A suspension it came on top of goes on: only the ban is undone.
+                _lift_ban(member=member, moderator=moderator, note=note, ban=entry)
+            elif in_force == entry.pk:
                 member_reinstate(member=member, moderator=moderator, note=note, cause=entry)
             else:
                 if in_force is not None:
