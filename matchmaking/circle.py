@@ -34,18 +34,12 @@ class Drawing:
     outer: int
 
 
-def _hidden_among(member_ids) -> set[int]:
-    """Those of ``member_ids`` nobody may see: banned, suspended or inactive."""
-    return set(Member.objects.hidden().filter(pk__in=list(member_ids)).values_list("pk", flat=True))
-
-
 def neighbourhood_graph(member: Member) -> nx.DiGraph:
     """Vouches (voucher → vouchee, with strength) among the member's two-link circle,
     without anyone blocked either way or hidden by moderation."""
     generation = paths.current_generation()
     links = paths.member_links([member.pk], generation)[member.pk]
-    hidden = set(vouching.blocked_ids(member=member))
-    hidden |= _hidden_among({link.other for link in links})
+    hidden = paths.hidden_members(generation) | vouching.blocked_ids(member=member)
     inner = sorted(
         (link for link in links if link.other not in hidden),
         key=lambda link: (-link.strength, link.other),
@@ -61,8 +55,6 @@ def neighbourhood_graph(member: Member) -> nx.DiGraph:
         for link in around.get(node, ()):
             if link.other != member.pk and link.other not in inner_ids and link.other not in hidden:
                 outer_votes[link.other] = outer_votes.get(link.other, 0) + link.strength
-    for node in _hidden_among(outer_votes):
-        del outer_votes[node]
     room = TOTAL_LIMIT - 1 - len(inner_ids)
     outer_ids = [n for n, _v in sorted(outer_votes.items(), key=lambda kv: (-kv[1], kv[0]))[:room]]
     for node in outer_ids:

@@ -24,7 +24,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,8 +37,10 @@ from django.views.decorators.http import require_POST
 from vouching import selectors as vouching_selectors
 from vouching import services as vouching
 from vouching.forms import add_service_errors
+from vouching.images import image_response
 from vouching.models import (
     RECORD_FIELD_LABELS,
+    RESOLUTION_LABELS,
     Appeal,
     Member,
     ModerationRecord,
@@ -132,13 +134,9 @@ class RemoveForm(ActionForm):
 
 
 class ResolveForm(RemoveForm):
-    ACTIONS = [
-        ("none", gettext_lazy("No further action")),
-        ("revoke_vouch", gettext_lazy("Revoke the reported vouch")),
-        ("suspend", gettext_lazy("Suspend the reported member")),
-        ("ban", gettext_lazy("Ban the reported member")),
-    ]
-    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=ACTIONS)
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"), choices=list(RESOLUTION_LABELS.items())
+    )
     field_order = ["action", "reason", "note", "until", "revoke_given"]
 
     def __init__(self, *args, **kwargs):
@@ -450,13 +448,7 @@ def photo(request, photo_id, size):
         pk=photo_id,
     )
     field = found.thumbnail if size == "thumb" else found.image
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return image_response(field, cache_control="private, no-store")
 
 
 # ACTIONS WITH A PREVIEW ---------------------------------------------------------------

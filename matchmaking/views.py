@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from vouching import selectors as vouching_selectors
 from vouching import services as vouching_services
 from vouching.forms import add_service_errors
+from vouching.images import image_response
 from vouching.models import Member, Vouch
 
 from . import circle, selectors, services
@@ -135,14 +136,7 @@ def photo_file(request, photo_id, size):
     if size not in ("full", "thumb"):
         raise Http404
     photo = selectors.photo_for_viewer(viewer=request.user, photo_id=photo_id)
-    field = photo.thumbnail if size == "thumb" else photo.image
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(photo.thumbnail if size == "thumb" else photo.image)
 
 
 # BROWSING AND PROFILES ----------------------------------------------------------------

@@ -8,6 +8,7 @@ import io
 import warnings
 
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -62,3 +63,15 @@ def sanitize_image(upload, *, max_side: int = AVATAR_SIDE) -> ContentFile:
     out = io.BytesIO()
     clean.save(out, format="JPEG", quality=85, optimize=True)
     return ContentFile(out.getvalue(), name="image.jpg")
+
+
+def image_response(field, *, cache_control: str = "private, max-age=3600") -> FileResponse:
+    """A stored picture, streamed by a view that has checked the viewer may see it; 404
+    when the field is empty or its file is gone."""
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):  # ValueError: no file in the field
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = cache_control
+    return response

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -14,6 +14,7 @@ from django.views.i18n import set_language
 from . import selectors, services
 from .adapters import INVITATION_SESSION_KEY, invitation_unusable_response
 from .forms import AppealForm, InviteForm, MemberSettingsForm, VouchForm, add_service_errors
+from .images import image_response
 from .models import Invitation, Vouch
 from .selectors import InvitationUnusable
 
@@ -109,15 +110,7 @@ def member_detail(request, public_id):
 @login_required
 def member_avatar(request, public_id):
     member = selectors.member_visible(viewer=request.user, public_id=public_id)
-    if not member.avatar:
-        raise Http404
-    try:
-        handle = member.avatar.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(member.avatar)
 
 
 def _respond(request, *, obj, action, done, partial, name):

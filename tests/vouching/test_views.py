@@ -379,6 +379,25 @@ def test_photo_upload_strips_metadata_and_is_served_only_to_members(
     assert client_for(VouchedMemberFactory()).get(url).status_code == 404
 
 
+def test_a_picture_that_is_not_there_is_a_404(member, client_for, settings, tmp_path):
+    """No photo uploaded, or its file gone from storage: not found, never a 500."""
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(member)
+    url = reverse("vouching:member_avatar", args=[member.public_id])
+    assert client.get(url).status_code == 404  # none uploaded
+    client.post(
+        reverse("vouching:settings"),
+        {
+            "display_name": member.display_name,
+            "avatar_upload": SimpleUploadedFile("me.jpg", jpeg_with_gps(), "image/jpeg"),
+        },
+    )
+    assert client.get(url).status_code == 200
+    member.refresh_from_db()
+    (tmp_path / member.avatar.name).unlink()
+    assert client.get(url).status_code == 404  # the file is gone
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
