@@ -50,7 +50,17 @@ from .common import (
     target,
 )
 
-METRIC_ORDER = ("pledge", "advogato", "sybilrank", "naive", "advogato-classic")
+METRIC_ORDER = (
+    "pledge",
+    "pledge-pagerank",
+    "advogato",
+    "sybilrank",
+    "percolation",
+    "sybilscar",
+    "gang",
+    "naive",
+    "advogato-classic",
+)
 CLASSIC_MAX_VOUCHES = 50_000
 NX_ALGORITHMS = (
     "preflow_push",

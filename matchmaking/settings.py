@@ -260,6 +260,9 @@ MIN_VOUCHES_TO_VOUCH = env.int("MIN_VOUCHES_TO_VOUCH", default=2)
 VOUCH_QUOTA = env.int("VOUCH_QUOTA", default=5)
 VOUCH_QUOTA_WINDOW = timedelta(days=7)
 INVITATION_TTL = timedelta(days=14)
+# The trust metric every recalculation uses (vouching/trust/__init__.py lists them; the
+# README says why the default is "pledge"). Changing it takes effect at the next run.
+PLEDGE_TRUST_METRIC = env.str("PLEDGE_TRUST_METRIC", default="pledge")
 # Wait before a recalculation so that a burst of vouch changes makes one run.
 TRUST_RECALC_DELAY = timedelta(seconds=env.float("PLEDGE_TRUST_RECALC_DELAY", default=1.0))
 

@@ -8,4 +8,4 @@ class VouchingConfig(AppConfig):
     verbose_name = _("Vouching")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import checks, receivers  # noqa: F401

@@ -827,6 +827,11 @@ class TrustScore(models.Model):
     vouched = models.BooleanField(default=False)
     score = models.FloatField(default=0.0)
     level = models.PositiveSmallIntegerField(default=0)
+    # What the default metric says of the member's place in the flow of trust: whether a
+    # new vouch from them would carry a share, and whose vouches carry their own standing
+    # (member ids, comma separated). Other metrics leave them empty.
+    spare = models.BooleanField(default=False)
+    carried_by = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = _("trust score")
@@ -834,3 +839,7 @@ class TrustScore(models.Model):
 
     def __str__(self):
         return f"{self.member_id}: {self.score:.3f}"
+
+    @property
+    def carrier_ids(self) -> list[int]:
+        return [int(part) for part in self.carried_by.split(",") if part]

@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import SystemCheckError
 from django.test import Client
 
 from tests.factories import FounderFactory, MemberFactory, VouchFactory
@@ -72,6 +73,54 @@ def test_recalculate_trust_command():
     assert TrustState.load().computed_at is not None
     with pytest.raises(CommandError):
         call_command("recalculate_trust", "--metric", "nonsense")
+
+
+def chain_of_single_vouches():
+    """A founder's vouchee vouches once for a newcomer: "naive" (three vouched vouchers)
+    leaves both pending, the default vouches the first."""
+    founder = FounderFactory()
+    first, second = MemberFactory.create_batch(2)
+    VouchFactory(voucher=founder, vouchee=first)
+    VouchFactory(voucher=first, vouchee=second)
+    return founder, first, second
+
+
+def test_recalculate_trust_with_another_metric_only_compares():
+    _founder, first, _second = chain_of_single_vouches()
+    call_command("recalculate_trust", stdout=StringIO())
+    stored = TrustState.load()
+    out = StringIO()
+    call_command("recalculate_trust", "--metric", "naive", stdout=out)
+    assert "naive would vouch 1 of 3 members; pledge (configured) vouches 2" in out.getvalue()
+    assert "0 would become vouched, 1 would become pending" in out.getvalue()
+    assert "PLEDGE_TRUST_METRIC=naive" in out.getvalue()
+    assert TrustState.load().computed_at == stored.computed_at, "nothing stored"
+    assert Member.objects.in_good_standing().filter(pk=first.pk).exists()
+
+
+def test_every_run_uses_the_configured_metric(settings):
+    from vouching import services, tasks
+
+    _founder, first, _second = chain_of_single_vouches()
+    settings.PLEDGE_TRUST_METRIC = "naive"
+    call_command("recalculate_trust", stdout=StringIO())
+    assert TrustState.load().metric == "naive"
+    assert not Member.objects.in_good_standing().filter(pk=first.pk).exists()
+    # The automatic runs (the task the broker runs, the nightly one) use it too.
+    services.trust_graph_changed()
+    assert tasks.recalculate_trust() is not None
+    assert tasks.recalculate_trust(force=True) is not None
+    assert TrustState.load().metric == "naive"
+    settings.PLEDGE_TRUST_METRIC = "pledge"
+    tasks.recalculate_trust(force=True)
+    assert TrustState.load().metric == "pledge"
+    assert Member.objects.in_good_standing().filter(pk=first.pk).exists()
+
+
+def test_an_unknown_configured_metric_fails_the_system_check(settings):
+    settings.PLEDGE_TRUST_METRIC = "pagerank-ish"
+    with pytest.raises(SystemCheckError, match="PLEDGE_TRUST_METRIC is 'pagerank-ish'"):
+        call_command("check")
 
 
 def test_seed_demo_creates_a_believable_community(settings, tmp_path):

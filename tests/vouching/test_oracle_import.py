@@ -45,8 +45,11 @@ def robots_net():
     return out.getvalue(), actual
 
 
-def exported_levels(metric: str) -> dict[str, int]:
-    call_command("recalculate_trust", "--metric", metric, stdout=io.StringIO())
+def exported_levels(settings, metric: str) -> dict[str, int]:
+    # As an operator chooses a metric: every recalculation uses PLEDGE_TRUST_METRIC.
+    settings.PLEDGE_TRUST_METRIC = metric
+    call_command("recalculate_trust", stdout=io.StringIO())
+    assert TrustState.load().metric == metric
     out = io.StringIO()
     call_command("export_trust", "-", stdout=out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
@@ -67,9 +70,9 @@ def test_import_summary(robots_net):
 
 
 @pytest.mark.parametrize("metric", ["advogato", "advogato-classic"])
-def test_advogato_reproduces_robots_net(robots_net, metric):
+def test_advogato_reproduces_robots_net(robots_net, metric, settings):
     _summary, actual = robots_net
-    levels = exported_levels(metric)
+    levels = exported_levels(settings, metric)
     assert len(levels) == 1280
     per_level = Counter(levels.values())
     assert sum(1 for lvl in levels.values() if lvl) == 611

@@ -14,7 +14,8 @@ from vouching.trust import TrustGraph
 from vouching.trust.advogato import AdvogatoMetric, accepted_by_flow, scaled_capacities
 from vouching.trust.database import load_trust_graph
 from vouching.trust.naive import NaiveMetric
-from vouching.trust.pledge import PledgeMetric, relative_trust
+from vouching.trust.pagerank import PledgePagerankMetric, relative_trust
+from vouching.trust.pledge import PledgeMetric
 from vouching.trust.sybilrank import SybilRankMetric
 
 
@@ -112,7 +113,7 @@ def honest_and_ring(reverse_attacks=0):
     return g, {n for e in honest for n in e[:2]}, fakes
 
 
-@pytest.mark.parametrize("metric", [PledgeMetric(), SybilRankMetric()])
+@pytest.mark.parametrize("metric", [PledgePagerankMetric(), SybilRankMetric()])
 def test_trust_falls_off_behind_an_attack_vouch(metric):
     g, honest, fakes = honest_and_ring()
     result = metric.compute(g)
@@ -123,22 +124,24 @@ def test_trust_falls_off_behind_an_attack_vouch(metric):
 
 def test_direction_keeps_fakes_out_when_they_vouch_for_honest_members():
     g, honest, fakes = honest_and_ring(reverse_attacks=40)
-    pledge = by_id(g, PledgeMetric().compute(g).vouched)
+    pagerank = by_id(g, PledgePagerankMetric().compute(g).vouched)
+    shares = by_id(g, PledgeMetric().compute(g).vouched)
     textbook = by_id(g, SybilRankMetric().compute(g).vouched)
-    assert not any(pledge[f] for f in fakes)
+    assert not any(pagerank[f] for f in fakes)
+    assert sum(shares[f] for f in fakes) <= 1, "at most the fake the attack vouch names"
     # Links that ignore direction let the ring in through the vouches it gave.
     assert sum(textbook[f] for f in fakes) > 10
 
 
-def test_pledge_levels_follow_vouch_strength():
+def test_pagerank_levels_follow_vouch_strength():
     g = graph([1], [(1, 2, 3), (2, 3, 3), (1, 4, 1), (4, 5, 2), (2, 5, 1)])
-    result = PledgeMetric().compute(g)
+    result = PledgePagerankMetric().compute(g)
     assert by_id(g, result.level) == {1: 3, 2: 3, 3: 3, 4: 1, 5: 1}
 
 
-def test_pledge_counts_vouches_only_from_members_who_may_vouch():
+def test_pagerank_counts_vouches_only_from_members_who_may_vouch():
     edges = [(1, 2, 3), (2, 3, 3)]
-    assert by_id(graph([1], edges), PledgeMetric().compute(graph([1], edges)).vouched)[3]
+    assert by_id(graph([1], edges), PledgePagerankMetric().compute(graph([1], edges)).vouched)[3]
     strict = graph([1], edges, min_vouches_to_vouch=2)
     # 2 has one vouch: under a two-vouch rule 2 could not have vouched for 3.
     assert not by_id(strict, relative_trust(strict) > 0)[3]

@@ -108,8 +108,17 @@ def _store_drift(state_pk: int, computed_at, stored) -> bool:
         return False
 
 
+def configured_metric_name() -> str:
+    """The metric every recalculation uses: the operator's ``PLEDGE_TRUST_METRIC``."""
+    return settings.PLEDGE_TRUST_METRIC
+
+
 def trust_recalculate(*, force: bool = False, metric_name: str | None = None) -> TrustRun | None:
     """Recompute every member's trust from the graph, store it and publish the changes.
+
+    The metric is the configured one (``PLEDGE_TRUST_METRIC``) unless ``metric_name``
+    names another; storing another metric's result is for tests and benchmarks: the next
+    automatic run would replace it (``recalculate_trust --metric`` only compares).
 
     Idempotent: runs that find nothing dirty do nothing (unless forced), and a run never
     overwrites the result of a newer generation. The dirty flag is cleared only when the
@@ -117,7 +126,7 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
     row) is committed first; the scores that merely drifted follow in a second
     transaction, so a vouch's effect is not held back by a graph-wide rewrite.
     """
-    metric = get_metric(metric_name)
+    metric = get_metric(metric_name or configured_metric_name())
     state = TrustState.load()
     if not state.dirty and not force:
         return None
@@ -158,8 +167,8 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
             )
     published = time.perf_counter()
     changed = int(stored.standing_changed_rows)
-    if stored.scores_pending and _store_drift(state.pk, state.computed_at, stored):
-        changed += len(stored.scores_pending[0])
+    if stored.scores_pending is not None and _store_drift(state.pk, state.computed_at, stored):
+        changed += len(stored.scores_pending.ids)
     finished = time.perf_counter()
     logger.info(
         "Trust recalculated with %s: generation %s, %s members, %s vouches, %s rows changed.",
@@ -183,4 +192,32 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
             "standing_published": round(published - started, 3),
             "total": round(finished - started, 3),
         },
+    )
+
+
+@dataclass(frozen=True)
+class TrustComparison:
+    configured: str
+    other: str
+    members: int
+    vouched_configured: int
+    vouched_other: int
+    would_gain: int  # vouched by the other metric only
+    would_lose: int  # vouched by the configured metric only
+
+
+def trust_compare(*, metric_name: str) -> TrustComparison:
+    """What another metric would decide on today's graph, next to the configured one,
+    written nowhere: how an operator tries a metric before choosing it."""
+    graph = load_trust_graph()
+    mine = get_metric(configured_metric_name()).compute(graph).vouched
+    theirs = get_metric(metric_name).compute(graph).vouched
+    return TrustComparison(
+        configured=configured_metric_name(),
+        other=metric_name,
+        members=graph.n,
+        vouched_configured=int(mine.sum()),
+        vouched_other=int(theirs.sum()),
+        would_gain=int((theirs & ~mine).sum()),
+        would_lose=int((mine & ~theirs).sum()),
     )

@@ -4,10 +4,18 @@
   capacities that grow with membership (``advogato.py``).
 - ``advogato-classic``: the same metric computed in mod_virgule's own order, with fixed
   capacities; for communities imported from Advogato-style sites (``advogato_classic.py``).
-- ``pledge`` (the default): personalized PageRank that follows vouch direction, strength,
-  the joining rules and forfeited pledges, with levels per strength (``pledge.py``).
+- ``pledge`` (the default): shares of trust that flow from the founders along vouches, one
+  per member, conserved, so fake accounts get no more than the vouches honest members gave
+  them carry; with levels per strength (``pledge.py``).
+- ``pledge-pagerank``: the first default, personalized PageRank that follows vouch
+  direction, strength, the joining rules and forfeited pledges (``pagerank.py``).
 - ``sybilrank``: the textbook early-terminated personalized PageRank from the founders
   over vouches as undirected links (``sybilrank.py``).
+- ``percolation``: the default's shares, but every established member hands out as many
+  as asked: vouches the most honest members, and lets a ring built for it in whole
+  (``percolation.py``).
+- ``sybilscar`` and ``gang``: belief propagation from the founders, undirected and
+  direction-aware (``belief.py``).
 - ``naive``: vouched by at least three vouched members, the baseline (``naive.py``).
 """
 
@@ -16,8 +24,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from .advogato import AdvogatoMetric, ClassicAdvogatoMetric
+from .belief import GangMetric, SybilScarMetric
 from .graph import TrustGraph, TrustResult
 from .naive import NaiveMetric
+from .pagerank import PledgePagerankMetric
+from .percolation import PercolationMetric
 from .pledge import PledgeMetric
 from .sybilrank import SybilRankMetric
 
@@ -34,9 +45,13 @@ METRICS: dict[str, TrustMetric] = {
     metric.name: metric
     for metric in (
         PledgeMetric(),
+        PledgePagerankMetric(),
         AdvogatoMetric(),
         ClassicAdvogatoMetric(),
         SybilRankMetric(),
+        PercolationMetric(),
+        SybilScarMetric(),
+        GangMetric(),
         NaiveMetric(),
     )
 }

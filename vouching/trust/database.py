@@ -8,7 +8,7 @@ minutes. Other databases go through the ORM in chunks.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from django.conf import settings
@@ -137,9 +137,11 @@ def pledge_weights(moment=None) -> dict[int, float]:
 
 
 def load_trust_graph() -> TrustGraph:
-    """The whole graph in a few queries: members, accepted vouches, forfeits, capacities."""
+    """The whole graph in a few queries: members, accepted vouches, forfeits, capacities,
+    and each member's stored level (the standing a recalculation keeps where it can)."""
     ids, founder_ids = _member_rows()
     state = TrustState.load()
+    stored = _stored_rows(with_carriers=False)
     return TrustGraph.from_id_arrays(
         ids=ids,
         n_founders=len(founder_ids),
@@ -147,7 +149,23 @@ def load_trust_graph() -> TrustGraph:
         pledge_weights=pledge_weights(),
         capacities=state.capacities or None,
         min_vouches_to_vouch=settings.MIN_VOUCHES_TO_VOUCH,
+        incumbent_levels=(stored.ids, np.where(stored.vouched, stored.level, 0)),
     )
+
+
+@dataclass(frozen=True)
+class TrustRows:
+    """Stored trust, one entry per member id, ids ascending."""
+
+    ids: np.ndarray
+    vouched: np.ndarray
+    score: np.ndarray
+    level: np.ndarray
+    spare: np.ndarray
+    carried_by: np.ndarray  # str per member ("" when nothing is recorded)
+
+    def take(self, mask: np.ndarray) -> TrustRows:
+        return TrustRows(*(getattr(self, f.name)[mask] for f in fields(self)))
 
 
 @dataclass(frozen=True)
@@ -155,13 +173,15 @@ class StoredTrust:
     changed: int  # rows whose trust changed, written now or pending
     standing_changed: np.ndarray  # member ids whose vouched flag flipped
     lost: np.ndarray  # of those, the member ids no longer vouched
-    # Rows whose score alone moved, left for ``store_scores`` (with ``scores_later``).
-    scores_pending: tuple[np.ndarray, ...] = ()
+    # Rows where only the score or the explanation moved, left for ``store_scores`` (with
+    # ``scores_later``).
+    scores_pending: TrustRows | None = None
 
     @property
     def standing_changed_rows(self) -> int:
         """Rows written by ``store_trust_result`` itself."""
-        return self.changed - (len(self.scores_pending[0]) if self.scores_pending else 0)
+        pending = self.scores_pending
+        return self.changed - (len(pending.ids) if pending is not None else 0)
 
 
 def _member_ids() -> np.ndarray:
@@ -175,6 +195,21 @@ def _member_ids() -> np.ndarray:
     )
 
 
+def carried_by_text(graph: TrustGraph, result: TrustResult) -> tuple[np.ndarray, np.ndarray]:
+    """Member ids, and for each the ids of the vouchers whose vouches carry their standing,
+    comma separated, for the members the result names any for."""
+    if result.carrying is None or not len(result.carrying):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    voucher = graph.ids[graph.src[result.carrying]]
+    vouchee = graph.ids[graph.dst[result.carrying]]
+    order = np.lexsort((voucher, vouchee))
+    voucher, vouchee = voucher[order], vouchee[order]
+    members, starts = np.unique(vouchee, return_index=True)
+    groups = np.split(voucher, starts[1:])
+    text = np.array([",".join(map(str, group.tolist())) for group in groups], dtype=object)
+    return members, text
+
+
 def store_trust_result(
     graph: TrustGraph, result: TrustResult, *, scores_later: bool = False
 ) -> StoredTrust:
@@ -182,124 +217,176 @@ def store_trust_result(
 
     Runs inside the caller's transaction. With ``scores_later``, only rows whose standing
     (vouched, level) changed, or that are new, are written now; rows where only the score
-    drifted are returned in ``scores_pending`` for ``store_scores``. A graph-wide metric
-    moves most scores a little whenever anyone joins, and writing them all would hold the
-    one standing that changed back by a second or more at 100,000 members.
+    or the explanation (spare, carried_by) drifted are returned in ``scores_pending`` for
+    ``store_scores``. A graph-wide metric moves most scores a little whenever anyone
+    joins, and writing them all would hold the one standing that changed back by a second
+    or more at 100,000 members.
     """
     all_ids = _member_ids()
-    vouched = np.zeros(len(all_ids), dtype=bool)
-    score = np.zeros(len(all_ids), dtype=np.float64)
-    level = np.zeros(len(all_ids), dtype=np.int16)
+    count = len(all_ids)
     positions = np.searchsorted(all_ids, graph.ids)
-    vouched[positions] = result.vouched
-    score[positions] = np.round(result.score, SCORE_DECIMALS)
-    level[positions] = result.level
+    new = TrustRows(
+        ids=all_ids,
+        vouched=np.zeros(count, dtype=bool),
+        score=np.zeros(count, dtype=np.float64),
+        level=np.zeros(count, dtype=np.int16),
+        spare=np.zeros(count, dtype=bool),
+        carried_by=np.full(count, "", dtype=object),
+    )
+    new.vouched[positions] = result.vouched
+    new.score[positions] = np.round(result.score, SCORE_DECIMALS)
+    new.level[positions] = result.level
+    if result.spare is not None:
+        new.spare[positions] = result.spare
+    carried_ids, carried = carried_by_text(graph, result)
+    new.carried_by[np.searchsorted(all_ids, carried_ids)] = carried
 
-    old_ids, old_vouched, old_score, old_level = _stored_rows()
-    known = np.isin(all_ids, old_ids, assume_unique=True)
-    prev_vouched = np.zeros(len(all_ids), dtype=bool)
-    prev_score = np.full(len(all_ids), -1.0)
-    prev_level = np.full(len(all_ids), -1, dtype=np.int16)
-    at = np.searchsorted(old_ids, all_ids[known])
-    prev_vouched[known] = old_vouched[at]
-    prev_score[known] = old_score[at]
-    prev_level[known] = old_level[at]
-    standing = ~known | (prev_vouched != vouched) | (prev_level != level)
-    drifted = ~standing & (np.abs(prev_score - score) > 10**-SCORE_DECIMALS / 2)
+    old = _stored_rows()
+    known = np.isin(all_ids, old.ids, assume_unique=True)
+    at = np.searchsorted(old.ids, all_ids[known])
+    prev_vouched = np.zeros(count, dtype=bool)
+    prev_vouched[known] = old.vouched[at]
+    prev_level = np.full(count, -1, dtype=np.int16)
+    prev_level[known] = old.level[at]
+    prev_score = np.full(count, -1.0)
+    prev_score[known] = old.score[at]
+    prev_spare = np.zeros(count, dtype=bool)
+    prev_spare[known] = old.spare[at]
+    prev_carried = np.full(count, "", dtype=object)
+    prev_carried[known] = old.carried_by[at]
+    standing = ~known | (prev_vouched != new.vouched) | (prev_level != new.level)
+    drifted = ~standing & (
+        (np.abs(prev_score - new.score) > 10**-SCORE_DECIMALS / 2)
+        | (prev_spare != new.spare)
+        | (prev_carried != new.carried_by)
+    )
     now = standing if scores_later else standing | drifted
-    _upsert(all_ids[now], vouched[now], score[now], level[now])
-    pending = ()
-    if scores_later and drifted.any():
-        pending = (all_ids[drifted], vouched[drifted], score[drifted], level[drifted])
+    _upsert(new.take(now))
     return StoredTrust(
         changed=int((standing | drifted).sum()),
-        standing_changed=all_ids[prev_vouched != vouched],
-        lost=all_ids[prev_vouched & ~vouched],
-        scores_pending=pending,
+        standing_changed=all_ids[prev_vouched != new.vouched],
+        lost=all_ids[prev_vouched & ~new.vouched],
+        scores_pending=new.take(drifted) if scores_later and drifted.any() else None,
     )
 
 
 def store_scores(stored: StoredTrust) -> None:
     """Write the score-only changes ``store_trust_result`` left for later."""
-    if stored.scores_pending:
-        _upsert(*stored.scores_pending)
+    if stored.scores_pending is not None:
+        _upsert(stored.scores_pending)
 
 
-def _upsert(ids, vouched, score, level) -> None:
+def _upsert(rows: TrustRows) -> None:
     if _postgres():
-        _upsert_postgres(ids, vouched, score, level)
+        _upsert_postgres(rows)
     else:
-        _upsert_orm(ids, vouched, score, level)
+        _upsert_orm(rows)
 
 
-def _stored_rows():
+def _stored_rows(*, with_carriers: bool = True) -> TrustRows:
     if _postgres():
         table = TrustScore._meta.db_table
         rows = _copy_out(
-            f"SELECT member_id, vouched, score, level::int2 FROM {table} ORDER BY member_id",
-            ("i8", "b1", "f8", "i2"),
+            f"SELECT member_id, vouched, score, level::int2, spare FROM {table} ORDER BY member_id",
+            ("i8", "b1", "f8", "i2", "b1"),
         )
-        return rows["c0"].astype(np.int64), rows["c1"], rows["c2"].astype(float), rows["c3"]
+        ids = rows["c0"].astype(np.int64)
+        carried_by = np.full(len(ids), "", dtype=object)
+        if with_carriers and len(ids):
+            with connection.cursor() as cursor:
+                with cursor.cursor.copy(
+                    f"COPY (SELECT member_id, carried_by FROM {table} WHERE carried_by <> '')"
+                    " TO STDOUT"
+                ) as copy:
+                    text = b"".join(bytes(block) for block in copy).decode()
+            if text:
+                pairs = [line.split("\t") for line in text.splitlines()]
+                member = np.fromiter((int(p[0]) for p in pairs), dtype=np.int64, count=len(pairs))
+                carried_by[np.searchsorted(ids, member)] = [p[1] for p in pairs]
+        return TrustRows(
+            ids, rows["c1"], rows["c2"].astype(float), rows["c3"], rows["c4"], carried_by
+        )
+    columns = ["member_id", "vouched", "score", "level", "spare"]
+    if with_carriers:
+        columns.append("carried_by")
     data = list(
-        TrustScore.objects.order_by("member_id")
-        .values_list("member_id", "vouched", "score", "level")
-        .iterator(chunk_size=CHUNK)
+        TrustScore.objects.order_by("member_id").values_list(*columns).iterator(chunk_size=CHUNK)
     )
-    if not data:
-        return np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0), np.zeros(0, np.int16)
-    ids, vouched, score, level = zip(*data, strict=True)
-    return (
-        np.array(ids, dtype=np.int64),
-        np.array(vouched, dtype=bool),
-        np.array(score, dtype=np.float64),
-        np.array(level, dtype=np.int16),
+    count = len(data)
+    values = list(zip(*data, strict=True)) if data else [()] * len(columns)
+    return TrustRows(
+        ids=np.array(values[0], dtype=np.int64),
+        vouched=np.array(values[1], dtype=bool),
+        score=np.array(values[2], dtype=np.float64),
+        level=np.array(values[3], dtype=np.int16),
+        spare=np.array(values[4], dtype=bool),
+        carried_by=np.array(values[5], dtype=object)
+        if with_carriers
+        else np.full(count, "", dtype=object),
     )
 
 
-def _upsert_orm(ids, vouched, score, level) -> None:
-    rows = [
-        TrustScore(member_id=int(i), vouched=bool(v), score=float(s), level=int(lv))
-        for i, v, s, lv in zip(ids, vouched, score, level, strict=True)
-    ]
+def _upsert_orm(rows: TrustRows) -> None:
     TrustScore.objects.bulk_create(
-        rows,
+        [
+            TrustScore(
+                member_id=int(i),
+                vouched=bool(v),
+                score=float(s),
+                level=int(lv),
+                spare=bool(sp),
+                carried_by=str(cb),
+            )
+            for i, v, s, lv, sp, cb in zip(
+                rows.ids,
+                rows.vouched,
+                rows.score,
+                rows.level,
+                rows.spare,
+                rows.carried_by,
+                strict=True,
+            )
+        ],
         batch_size=2_000,
         update_conflicts=True,
         unique_fields=["member"],
-        update_fields=["vouched", "score", "level"],
+        update_fields=["vouched", "score", "level", "spare", "carried_by"],
     )
 
 
-def _upsert_postgres(ids, vouched, score, level) -> None:
-    if not len(ids):
+def _upsert_postgres(rows: TrustRows) -> None:
+    if not len(rows.ids):
         return
     table = TrustScore._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE trust_incoming "
-            "(member_id bigint, vouched boolean, score double precision, level smallint) "
+            "CREATE TEMPORARY TABLE trust_incoming (member_id bigint, vouched boolean, "
+            "score double precision, level smallint, spare boolean, carried_by text) "
             "ON COMMIT DROP"
         )
         with cursor.cursor.copy(
-            "COPY trust_incoming (member_id, vouched, score, level) FROM STDIN"
+            "COPY trust_incoming (member_id, vouched, score, level, spare, carried_by) FROM STDIN"
         ) as copy:
-            for start in range(0, len(ids), 50_000):
-                stop = start + 50_000
+            for start in range(0, len(rows.ids), 50_000):
+                part = slice(start, start + 50_000)
                 lines = "".join(
-                    f"{i}\t{'t' if v else 'f'}\t{s!r}\t{lv}\n"
-                    for i, v, s, lv in zip(
-                        ids[start:stop].tolist(),
-                        vouched[start:stop].tolist(),
-                        score[start:stop].tolist(),
-                        level[start:stop].tolist(),
+                    f"{i}\t{'t' if v else 'f'}\t{s!r}\t{lv}\t{'t' if sp else 'f'}\t{cb}\n"
+                    for i, v, s, lv, sp, cb in zip(
+                        rows.ids[part].tolist(),
+                        rows.vouched[part].tolist(),
+                        rows.score[part].tolist(),
+                        rows.level[part].tolist(),
+                        rows.spare[part].tolist(),
+                        rows.carried_by[part].tolist(),
                         strict=True,
                     )
                 )
                 copy.write(lines)
         cursor.execute(
-            f"INSERT INTO {table} (member_id, vouched, score, level) "
-            "SELECT member_id, vouched, score, level FROM trust_incoming "
+            f"INSERT INTO {table} (member_id, vouched, score, level, spare, carried_by) "
+            "SELECT member_id, vouched, score, level, spare, carried_by FROM trust_incoming "
             "ON CONFLICT (member_id) DO UPDATE SET vouched = EXCLUDED.vouched, "
-            "score = EXCLUDED.score, level = EXCLUDED.level"
+            "score = EXCLUDED.score, level = EXCLUDED.level, spare = EXCLUDED.spare, "
+            "carried_by = EXCLUDED.carried_by"
         )
         cursor.execute("DROP TABLE trust_incoming")

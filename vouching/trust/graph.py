@@ -31,6 +31,9 @@ class TrustGraph:
     capacities: tuple[int, ...] | None = None
     # The community's rule: vouches a member must have received before they may vouch.
     min_vouches_to_vouch: int = 0
+    # Each member's level in the stored result this graph replaces (-1: none yet). Metrics
+    # that must choose between equally placed members keep those who already stand.
+    incumbent_level: np.ndarray | None = None
 
     def __post_init__(self):
         if self.pledge_weight is None:
@@ -46,6 +49,7 @@ class TrustGraph:
         pledge_weights: dict[int, float] | None = None,
         capacities: Sequence[int] | None = None,
         min_vouches_to_vouch: int = 0,
+        incumbent_levels: dict[int, int] | None = None,
     ) -> TrustGraph:
         """A graph from member ids and ``(voucher, vouchee, strength)`` triples.
 
@@ -63,6 +67,7 @@ class TrustGraph:
             pledge_weights=pledge_weights,
             capacities=capacities,
             min_vouches_to_vouch=min_vouches_to_vouch,
+            incumbent_levels=incumbent_levels,
         )
 
     @classmethod
@@ -75,8 +80,13 @@ class TrustGraph:
         pledge_weights: dict[int, float] | None = None,
         capacities: Sequence[int] | None = None,
         min_vouches_to_vouch: int = 0,
+        incumbent_levels: dict[int, int] | tuple[np.ndarray, np.ndarray] | None = None,
     ) -> TrustGraph:
-        """From member ids (founders first) and an (m, 3) array of id triples."""
+        """From member ids (founders first) and an (m, 3) array of id triples.
+
+        ``incumbent_levels`` maps member ids to their stored level (as a dict, or as two
+        arrays of ids and levels); members it leaves out have none.
+        """
         order = np.argsort(ids, kind="stable")
         sorted_ids = ids[order]
 
@@ -96,6 +106,18 @@ class TrustGraph:
             nodes, found = nodes_of(np.fromiter(pledge_weights, dtype=np.int64))
             values = np.fromiter(pledge_weights.values(), dtype=np.float32)
             weight[nodes[found]] = values[found]
+        incumbent = None
+        if incumbent_levels is not None:
+            if isinstance(incumbent_levels, dict):
+                known = np.fromiter(incumbent_levels, dtype=np.int64, count=len(incumbent_levels))
+                levels = np.fromiter(
+                    incumbent_levels.values(), dtype=np.int8, count=len(incumbent_levels)
+                )
+            else:
+                known, levels = incumbent_levels
+            incumbent = np.full(len(ids), -1, dtype=np.int8)
+            nodes, found = nodes_of(np.asarray(known, dtype=np.int64))
+            incumbent[nodes[found]] = np.asarray(levels, dtype=np.int8)[found]
         return cls(
             ids=ids.astype(np.int64),
             founders=np.arange(n_founders, dtype=np.int32),
@@ -105,6 +127,7 @@ class TrustGraph:
             pledge_weight=weight,
             capacities=tuple(capacities) if capacities else None,
             min_vouches_to_vouch=min_vouches_to_vouch,
+            incumbent_level=incumbent,
         )
 
     @property
@@ -132,19 +155,35 @@ class TrustGraph:
             pledge_weight=self.pledge_weight,
             capacities=self.capacities,
             min_vouches_to_vouch=self.min_vouches_to_vouch,
+            incumbent_level=self.incumbent_level,
         )
+
+    def may_vouch(self) -> np.ndarray:
+        """Members whose vouches count under the site's rule: founders, and members who
+        have received at least ``min_vouches_to_vouch`` vouches."""
+        received = np.bincount(self.dst, minlength=self.n)
+        allowed = received >= self.min_vouches_to_vouch
+        allowed[self.founders] = True
+        return allowed
 
     def adjacency(self, weights: np.ndarray | None = None) -> sparse.csr_matrix:
         """Voucher-by-vouchee sparse matrix; duplicate vouches add up."""
         data = np.ones(self.m, dtype=np.float64) if weights is None else weights
         return sparse.csr_matrix((data, (self.src, self.dst)), shape=(self.n, self.n))
 
-    def distances(self) -> np.ndarray:
-        """Hops from the nearest founder along vouches; -1 where no path leads."""
+    def distances(self, vouches: np.ndarray | None = None) -> np.ndarray:
+        """Hops from the nearest founder along vouches (only the ``vouches`` selected, a
+        boolean per vouch, if given); -1 where no path leads."""
         dist = np.full(self.n, -1, dtype=np.int32)
         if not len(self.founders):
             return dist
-        matrix = self.adjacency().tocsr()
+        if vouches is None:
+            matrix = self.adjacency().tocsr()
+        else:
+            matrix = sparse.csr_matrix(
+                (np.ones(int(vouches.sum())), (self.src[vouches], self.dst[vouches])),
+                shape=(self.n, self.n),
+            )
         frontier = np.unique(self.founders)
         dist[frontier] = 0
         depth = 0
@@ -173,6 +212,11 @@ class TrustResult:
     vouched: np.ndarray  # bool
     score: np.ndarray  # float64 in [0, 1]
     level: np.ndarray  # int8 0..3: the strongest vouch level whose network accepts them
+    # Metrics that route trust say more (None otherwise): whether a member can pass trust
+    # to one more vouchee, and the vouches (indexes into the graph's vouch arrays) that
+    # carry each member's standing.
+    spare: np.ndarray | None = None
+    carrying: np.ndarray | None = None
 
     @classmethod
     def empty(cls, metric: str, n: int) -> TrustResult:

@@ -1,74 +1,258 @@
-"""Pledge's default metric: trust that follows vouches the way they were given.
+"""Pledge's default metric: standing as shares of trust that flow out from the founders.
 
-Built on SybilRank's early-terminated personalized PageRank from the founders, it adds
-what a vouch network knows and a friendship graph does not:
+Every member needs one share to be vouched. Founders hand out as many shares as they are
+asked for; everyone else keeps the first share that reaches them and passes the rest on,
+along the vouches they gave:
 
-- direction: trust flows from voucher to vouchee only, so fake accounts vouching for
-  real members gain nothing, and a ring of fakes receives only what its few honest
-  vouchers pass on;
-- strength: "I would trust them with my family" carries three times "I know them";
-- the joining rules: a member's vouches carry trust only once they have the vouches the
-  site requires before anyone may vouch (founders excepted), and a forfeited pledge
-  carries proportionally less;
-- levels, as in Advogato: a member's level is the strongest vouch strength whose network
-  alone still vouches for them.
+- Only members allowed to vouch pass shares on: founders, and members who have received
+  the vouches the site requires before anyone may vouch (``min_vouches_to_vouch``).
+- A vouch carries one share. A vouch between two *established* members carries more: as
+  many shares as each such vouch leaving that distance from the founders must carry for
+  trust to reach everyone farther out, with slack (``layer_capacities``).
+- Established members are the founders, the members a founder vouched for, and members two
+  established members vouch for (all of them allowed to vouch): the site's own rule for
+  vouching, applied to the people who vouch.
 
-A member is vouched when they hold at least ``VOUCHED_SHARE`` of what an even spread over
-the vouches received would give them: a threshold that needs no idea of how many fake
-accounts there are. The score is that ratio, capped at 1. The restart and the share were
-chosen with the sybil simulation in ``bench/sybil.py``; see docs in the README.
+A maximum flow decides who receives a share. Shares are conserved, so fake accounts get
+no more of them than the vouches honest members gave them carry, however many fakes there
+are and however densely they vouch for each other: one fake per attack vouch, unless two
+established members vouch for the same fake, and then at most what a vouch between
+established members carries. A ring of fakes cannot make shares of its own, and neither
+can a ring that grows a little after every recalculation.
+
+Where several members wait for the same spare share, those who already stood keep theirs
+(``TrustGraph.incumbent_level``): a member never loses standing because somebody else
+joined. The result also says which vouches carry each member's share and who has a share
+to spare, which is what the standing page explains.
+
+Levels, as in Advogato: a member's level is the strongest vouch strength whose vouches
+alone still give them a share. The score orders members for browsing and ranking: vouched
+members above pending ones, and within each, ``pagerank.relative_trust``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from .graph import TrustGraph, TrustResult
-from .sybilrank import propagate, relative_to_even
+from .pagerank import relative_trust
 
-RESTART = 0.1
-VOUCHED_SHARE = 0.1
+# Vouches from established members that make a member established themselves: two, the
+# site's own rule before anyone may vouch. Three left growing communities, where newcomers
+# get one to three vouches, with a quarter of their members pending (bench/sybil.py).
+ESTABLISHING_VOUCHES = 2
+# How much more than the average a vouch leaving a distance may carry: trust does not spread
+# evenly, and members behind a narrow passage still need theirs.
+CAPACITY_SLACK = 3.0
 LEVELS = (1, 2, 3)
+# Capacity of the founders' own vouches and of the flow network's virtual edges.
+UNLIMITED = 2**30
 
 
-def eligible_vouchers(graph: TrustGraph) -> np.ndarray:
-    """Members whose vouches count: founders, and members with enough vouches received."""
-    received = np.bincount(graph.dst, minlength=graph.n)
-    eligible = received >= graph.min_vouches_to_vouch
-    eligible[graph.founders] = True
-    return eligible
+@dataclass(frozen=True)
+class Shares:
+    """Who receives a share in one flow network, and what explains it."""
+
+    vouched: np.ndarray  # bool per member
+    flow: np.ndarray  # shares carried by each vouch of the graph
+    spare: np.ndarray  # bool per member: could pass one more share along a new vouch
+    capacity: np.ndarray  # shares each vouch may carry (0 where its voucher may not vouch)
+    established: np.ndarray  # bool per member
 
 
-def relative_trust(graph: TrustGraph) -> np.ndarray:
-    if not graph.n or not len(graph.founders):
-        return np.zeros(graph.n)
-    carries = eligible_vouchers(graph)[graph.src]
-    matrix = graph.adjacency(graph.strength.astype(np.float64) * carries)
-    # A forfeited pledge passes on only its weight's share; the rest goes back to the
-    # founders rather than to the voucher's other vouchees.
-    trust = propagate(
-        matrix, graph.founders, restart=RESTART, pass_on=graph.pledge_weight.astype(np.float64)
+def established_members(
+    graph: TrustGraph, may_vouch: np.ndarray, needed: int = ESTABLISHING_VOUCHES
+) -> np.ndarray:
+    """Founders, the members they vouched for, and (repeatedly) members at least
+    ``needed`` established members vouch for; all allowed to vouch."""
+    n = graph.n
+    established = np.zeros(n, dtype=bool)
+    if not n or not len(graph.founders):
+        return established
+    established[graph.founders] = True
+    from_founder = established[graph.src]
+    established[graph.dst[from_founder]] = True
+    established &= may_vouch
+    established[graph.founders] = True
+    order = np.argsort(graph.src, kind="stable")
+    targets = graph.dst[order]
+    starts = np.searchsorted(graph.src[order], np.arange(n + 1))
+    counts = np.zeros(n, dtype=np.int64)
+    frontier = np.flatnonzero(established)
+    while len(frontier):
+        lengths = starts[frontier + 1] - starts[frontier]
+        offsets = np.repeat(starts[frontier] - np.cumsum(lengths) + lengths, lengths)
+        reached = targets[offsets + np.arange(lengths.sum())]
+        np.add.at(counts, reached, 1)
+        new = np.unique(reached)
+        new = new[~established[new] & may_vouch[new] & (counts[new] >= needed)]
+        established[new] = True
+        frontier = new
+    return established
+
+
+def layer_capacities(
+    distance: np.ndarray, forward: np.ndarray, src_distance: np.ndarray
+) -> np.ndarray:
+    """Shares an amplified vouch leaving each distance may carry.
+
+    ``distance`` is every member's distance from the founders (-1 if unreachable);
+    ``forward`` marks the amplified vouches that lead one step farther out and
+    ``src_distance`` gives their voucher's distance. A vouch leaving distance d carries
+    what the members beyond d need, shared among those vouches, times 1 + slack.
+    """
+    reachable = distance >= 0
+    if not reachable.any():
+        return np.ones(1, dtype=np.int64)
+    depth = int(distance.max()) + 2
+    sizes = np.bincount(distance[reachable], minlength=depth)
+    beyond = np.concatenate([np.cumsum(sizes[::-1])[::-1][1:], [0]])
+    leaving = np.bincount(src_distance[forward], minlength=depth)
+    needed = (1 + CAPACITY_SLACK) * beyond / np.maximum(leaving, 1)
+    return np.maximum(1, np.ceil(needed)).astype(np.int64)
+
+
+def vouch_capacities(graph: TrustGraph, may_vouch: np.ndarray, established: np.ndarray):
+    """Shares each vouch may carry, and every member's distance from the founders."""
+    carries = may_vouch[graph.src]
+    distance = graph.distances(carries)
+    carries &= distance[graph.src] >= 0
+    amplified = carries & established[graph.src] & established[graph.dst]
+    forward = amplified & (distance[graph.dst] == distance[graph.src] + 1)
+    per_distance = layer_capacities(distance, forward, distance[graph.src])
+    capacity = np.where(amplified, per_distance[np.maximum(distance[graph.src], 0)], 1)
+    is_founder = np.zeros(graph.n, dtype=bool)
+    is_founder[graph.founders] = True
+    capacity = np.where(is_founder[graph.src], UNLIMITED, capacity)
+    return np.where(carries, capacity, 0).astype(np.int64), distance
+
+
+def _network(rows, cols, caps, size) -> sparse.csr_matrix:
+    data = np.minimum(np.asarray(caps, dtype=np.int64), UNLIMITED).astype(np.int32)
+    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(size, size))
+    matrix.sum_duplicates()
+    matrix.data = np.minimum(matrix.data.astype(np.int64), UNLIMITED).astype(np.int32)
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def share_flow(graph: TrustGraph, incumbents: np.ndarray | None = None) -> Shares:
+    """One flow network: who receives a share, along which vouches, who has one to spare.
+
+    With ``incumbents`` (bool per member), a first flow serves only them and a second
+    serves the others with what is left: a flow never takes a share back from a member it
+    reaches, so the incumbents keep every share they can keep.
+    """
+    n, m = graph.n, graph.m
+    may_vouch = graph.may_vouch()
+    established = established_members(graph, may_vouch)
+    capacity, _distance = vouch_capacities(graph, may_vouch, established)
+    if not n or not len(graph.founders):
+        return Shares(
+            vouched=np.zeros(n, bool),
+            flow=np.zeros(m, np.int64),
+            spare=np.zeros(n, bool),
+            capacity=capacity,
+            established=established,
+        )
+    source, sink = n, n + 1
+    # A voucher whose pledge is forfeited passes on only its weight's share of what its
+    # vouches could carry: their vouches leave from a node of their own behind a narrower
+    # edge.
+    throttled = np.flatnonzero((graph.pledge_weight < 1) & may_vouch)
+    gate = np.arange(n, dtype=np.int64)
+    gate[throttled] = n + 2 + np.arange(len(throttled))
+    size = n + 2 + len(throttled)
+    used = capacity > 0
+    out_capacity = np.bincount(graph.src[used], weights=capacity[used], minlength=n)
+    gate_caps = np.floor(
+        np.minimum(out_capacity[throttled], UNLIMITED) * graph.pledge_weight[throttled]
     )
-    received = np.asarray(matrix.sum(axis=0)).ravel()
-    return relative_to_even(trust, received, graph.founders)
+    base_rows = np.concatenate(
+        [np.full(len(graph.founders), source), throttled, gate[graph.src[used]]]
+    )
+    base_cols = np.concatenate([graph.founders, gate[throttled], graph.dst[used]])
+    base_caps = np.concatenate([np.full(len(graph.founders), UNLIMITED), gate_caps, capacity[used]])
+    is_founder = np.zeros(n, dtype=bool)
+    is_founder[graph.founders] = True
+    first = np.ones(n, dtype=bool) if incumbents is None else (incumbents | is_founder)
+    members = np.arange(n)
+
+    network = _network(
+        np.concatenate([base_rows, members[first]]),
+        np.concatenate([base_cols, np.full(first.sum(), sink)]),
+        np.concatenate([base_caps, np.ones(first.sum())]),
+        size,
+    )
+    total = maximum_flow(network, source, sink, method="dinic").flow
+    if not first.all():
+        later = _network(
+            members[~first], np.full((~first).sum(), sink), np.ones((~first).sum()), size
+        )
+        # What the first flow left, plus the others' edges to the sink; nothing may leave
+        # the sink, or the second flow could undo the first one's shares.
+        residual = _residual(network + later, total, drop_row=sink)
+        second = maximum_flow(residual, source, sink, method="dinic").flow
+        network = (network + later).tocsr()
+        total = (total + second).tocsr()
+    into_sink = np.asarray(total[:, [sink]].todense()).ravel()[:n]
+    vouched = (into_sink > 0) | is_founder
+    flow = np.zeros(m, dtype=np.int64)
+    if used.any():
+        flow[used] = np.asarray(total[gate[graph.src[used]], graph.dst[used]]).ravel()
+    flow = np.maximum(flow, 0)
+    return Shares(
+        vouched=vouched,
+        flow=flow,
+        spare=_spare(network, total, source, gate, may_vouch),
+        capacity=capacity,
+        established=established,
+    )
+
+
+def _residual(network, flow, drop_row: int | None = None) -> sparse.csr_matrix:
+    """Capacities left once ``flow`` runs through ``network``, reverse edges included."""
+    residual = (network.astype(np.int64) - flow.astype(np.int64)).tocsr()
+    if drop_row is not None:
+        residual.data[residual.indptr[drop_row] : residual.indptr[drop_row + 1]] = 0
+    residual.data = np.clip(residual.data, 0, UNLIMITED).astype(np.int32)
+    residual.eliminate_zeros()
+    return residual
+
+
+def _spare(network, flow, source, gate, may_vouch) -> np.ndarray:
+    """Members allowed to vouch that one more share can still reach: a new vouch from
+    them would carry it (the flow network's residual graph, searched from the source)."""
+    residual = _residual(network, flow)
+    reached = np.zeros(network.shape[0], dtype=bool)
+    reached[breadth_first_order(residual, source, directed=True, return_predecessors=False)] = True
+    return may_vouch & reached[gate]
 
 
 class PledgeMetric:
     name = "pledge"
 
     def compute(self, graph: TrustGraph) -> TrustResult:
-        relative = relative_trust(graph)
-        vouched = relative >= VOUCHED_SHARE
-        vouched[graph.founders] = True
+        incumbent = graph.incumbent_level
+        shares = share_flow(graph, None if incumbent is None else incumbent >= 1)
+        vouched = shares.vouched
         level = np.zeros(graph.n, dtype=np.int8)
         level[vouched] = 1
         for lvl in LEVELS[1:]:
-            stronger = relative_trust(graph.at_level(lvl)) >= VOUCHED_SHARE
-            level[vouched & stronger] = lvl
+            stronger = graph.at_level(lvl)
+            keep = None if incumbent is None else incumbent >= lvl
+            level[vouched & share_flow(stronger, keep).vouched] = lvl
         level[graph.founders] = max(LEVELS)
+        relative = np.clip(relative_trust(graph), 0.0, 1.0)
         return TrustResult(
             metric=self.name,
             vouched=vouched,
-            score=np.clip(relative, 0.0, 1.0),
+            score=(vouched + relative) / 2,
             level=level,
+            spare=shares.spare,
+            carrying=np.flatnonzero(shares.flow > 0),
         )
