@@ -503,6 +503,7 @@ class Notification(models.Model):
         VOUCH_ACCEPTED = "vouch_accepted", _("Vouch accepted")
         MODERATION = "moderation", _("A moderator acted")
         VOUCHEE_MODERATED = "vouchee_moderated", _("Someone you vouched for was moderated")
+        STANDING_LOST = "standing_lost", _("You are no longer vouched")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

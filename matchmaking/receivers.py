@@ -1,9 +1,11 @@
 """What the dating side does when membership events happen."""
 
+from datetime import timedelta
+
 from django.dispatch import receiver
 
-from vouching.models import Vouch
-from vouching.signals import member_moderated, vouch_accepted, vouch_created
+from vouching.models import ModerationRecord, PledgeForfeit, Vouch
+from vouching.signals import member_moderated, standing_lost, vouch_accepted, vouch_created
 
 from .models import Notification
 from .services import notify
@@ -24,11 +26,34 @@ def tell_voucher(sender, vouch, **kwargs):
     )
 
 
+def _forfeit_told(*, voucher_id: int, record) -> bool:
+    """Whether a pledge forfeit of this moderation already emails the voucher: the forfeit
+    notice says what happened and what it costs them, so a second email would repeat it.
+    Forfeits are written in the moderation's own transaction."""
+    return (
+        PledgeForfeit.objects.filter(
+            voucher_id=voucher_id,
+            created_at__gte=record.created_at - timedelta(minutes=1),
+            lifted_at__isnull=True,
+        )
+        .filter(vouchee=record.member if record.action != "revoke_vouch" else record.vouch.vouchee)
+        .exists()
+    )
+
+
 @receiver(member_moderated, dispatch_uid="matchmaking.member_moderated")
 def tell_member_and_vouchers(sender, record, **kwargs):
-    """The member is told why; whoever vouched for them is told they were moderated."""
+    """The member is told why; whoever vouched for them is told they were moderated.
+    Each is emailed once: where a forfeit notice already went, the notification only
+    shows on the site."""
     member = record.member
-    notify(recipient=member, kind=Notification.Kind.MODERATION, record=record)
+    notify(
+        recipient=member,
+        kind=Notification.Kind.MODERATION,
+        record=record,
+        emailed=record.action == "revoke_vouch"
+        and _forfeit_told(voucher_id=member.pk, record=record),
+    )
     if record.action in ("suspend", "ban"):
         for voucher_id in (
             Vouch.objects.accepted().received_by(member).values_list("voucher_id", flat=True)
@@ -38,4 +63,15 @@ def tell_member_and_vouchers(sender, record, **kwargs):
                 kind=Notification.Kind.VOUCHEE_MODERATED,
                 actor=member,
                 record=record,
+                emailed=_forfeit_told(voucher_id=voucher_id, record=record),
             )
+
+
+@receiver(standing_lost, dispatch_uid="matchmaking.standing_lost")
+def tell_who_lost_standing(sender, record_ids, **kwargs):
+    """A member who is no longer vouched hears why and what they can do, on the site and
+    by email. Suspended and banned members already heard from the moderators."""
+    records = ModerationRecord.objects.filter(pk__in=record_ids).select_related("member")
+    for record in records:
+        if (record.after or {}).get("standing") == "pending":
+            notify(recipient=record.member, kind=Notification.Kind.STANDING_LOST, record=record)

@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -45,9 +44,7 @@ def home(request):
             "invitations": vouching_selectors.invitations_sent(member=member),
             "quota_remaining": vouching_selectors.vouch_quota_remaining(member=member),
             "refusal": vouching_services.vouching_refusal(voucher=member),
-            "forfeits_in_force": vouching_selectors.forfeits_of(member=member)
-            .filter(until__gt=timezone.now())
-            .count(),
+            "forfeits_in_force": vouching_selectors.forfeits_in_force_count(member=member),
             "profile": selectors.own_profile(member),
             "notices": vouching_selectors.moderation_notices(member=member),
         },

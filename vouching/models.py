@@ -827,9 +827,11 @@ class TrustScore(models.Model):
     vouched = models.BooleanField(default=False)
     score = models.FloatField(default=0.0)
     level = models.PositiveSmallIntegerField(default=0)
-    # What the default metric says of the member's place in the flow of trust: whether a
-    # new vouch from them would carry a share, and whose vouches carry their own standing
-    # (member ids, comma separated). Other metrics leave them empty.
+    # What the default metric says of the member's place in the flow of trust: whether
+    # they are established (their vouches can pass trust on), whether a new vouch from them
+    # would carry a share, and whose vouches carry their own standing (member ids, comma
+    # separated). Other metrics leave them empty.
+    established = models.BooleanField(default=False)
     spare = models.BooleanField(default=False)
     carried_by = models.TextField(blank=True, default="")
 

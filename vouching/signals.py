@@ -9,6 +9,9 @@ logger = logging.getLogger(__name__)
 # Sent after a recalculation commits, with ``member_ids`` whose standing flipped between
 # vouched and not vouched, and the ``generation`` it was computed from.
 standing_changed = Signal()
+# Sent after a recalculation commits, with ``record_ids``: the "standing lost" records of
+# the members who are no longer vouched. The dating side tells them why.
+standing_lost = Signal()
 
 # Sent after commit with ``vouch`` when a member writes a vouch for an existing member
 # (waiting for them to accept it), and when the vouchee accepts one.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("members/<uuid:public_id>/vouch/", views.member_vouch, name="member_vouch"),
     path("members/<uuid:public_id>/photo/", views.member_avatar, name="member_avatar"),
     path("standing/", views.standing, name="standing"),
+    path("standing/panel/", views.standing_panel, name="standing_panel"),
     path("appeals/<int:record_id>/", views.appeal, name="appeal"),
     path("settings/", views.member_settings, name="settings"),
     path("language/", views.language_switch, name="language"),

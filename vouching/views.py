@@ -122,7 +122,12 @@ def _respond(request, *, obj, action, done, partial, name):
         error = " ".join(exc.messages)
     if request.htmx:
         context = {name: obj, "error": error, "done": None if error else done}
-        return render(request, partial, context)
+        response = render(request, partial, context)
+        if error is None:
+            # The standing shown elsewhere on the page asks again (and keeps asking
+            # while the recalculation this caused is on its way).
+            response["HX-Trigger"] = "standing-changed"
+        return response
     if error:
         messages.error(request, error)
     else:
@@ -194,14 +199,35 @@ def invitation_landing(request, token):
 
 @login_required
 def standing(request):
-    """A member's own standing, and which vouches carry it."""
+    """A member's own standing, vouch by vouch, and what would change it. While a
+    recalculation is on its way the explanation asks again (htmx) until it lands."""
+    explanation = selectors.standing_explanation(member=request.user)
+    if request.htmx:
+        return render(
+            request, "vouching/partials/standing_explained.html", {"explanation": explanation}
+        )
     return render(
         request,
         "vouching/standing.html",
         {
-            "explanation": selectors.standing_explanation(member=request.user),
+            "explanation": explanation,
             "forfeits": selectors.forfeits_of(member=request.user),
             "suspended_until": services.vouching_suspended_until(request.user),
+        },
+    )
+
+
+@login_required
+def standing_panel(request):
+    """The home page's standing card alone, for it to refresh itself."""
+    member = request.user
+    return render(
+        request,
+        "vouching/partials/standing.html",
+        {
+            "standing": member.standing,
+            "trust_state": selectors.trust_state(),
+            "forfeits_in_force": selectors.forfeits_in_force_count(member=member),
         },
     )
 

@@ -19,8 +19,11 @@ from .. import tasks
 from ..models import Notification
 
 
-def notify(*, recipient: Member, kind: str, actor: Member | None = None, **about) -> None:
-    """Record a notification in the caller's transaction; email it after commit.
+def notify(
+    *, recipient: Member, kind: str, actor: Member | None = None, emailed: bool = False, **about
+) -> None:
+    """Record a notification in the caller's transaction; email it after commit (unless
+    ``emailed``: another email already said it).
 
     New messages in a conversation make one notification until the member reads them.
     """
@@ -33,8 +36,15 @@ def notify(*, recipient: Member, kind: str, actor: Member | None = None, **about
         ).exists()
     ):
         return
-    Notification.objects.create(recipient=recipient, kind=kind, actor=actor, **about)
-    transaction.on_commit(tasks.request_notification_emails, robust=True)
+    Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        actor=actor,
+        emailed_at=timezone.now() if emailed else None,
+        **about,
+    )
+    if not emailed:
+        transaction.on_commit(tasks.request_notification_emails, robust=True)
 
 
 def notifications_mark_read(*, member: Member) -> int:
@@ -70,6 +80,8 @@ def notification_send_email(*, notification_id: int) -> bool:
                 "actor": notification.actor,
                 "site": settings.PLEDGE_BASE_URL.rstrip("/"),
             }
+            if notification.kind == Notification.Kind.STANDING_LOST:
+                context["loss"] = vouching.standing_loss(record=notification.record)
             with translation.override(recipient.language or settings.LANGUAGE_CODE):
                 subject = render_to_string("matchmaking/email/notification_subject.txt", context)
                 body = render_to_string("matchmaking/email/notification_message.txt", context)

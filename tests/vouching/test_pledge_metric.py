@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from vouching.trust import TrustGraph
+from vouching.trust import TrustGraph, pledge
 from vouching.trust.pledge import (
     UNLIMITED,
     PledgeMetric,
@@ -138,10 +138,16 @@ def test_layer_capacities_carry_what_lies_beyond_each_distance():
     # Two amplified vouches leave distance 1, four leave distance 2.
     src_distance = np.array([1, 1, 2, 2, 2, 2])
     forward = np.ones(6, dtype=bool)
-    caps = layer_capacities(distance, forward, src_distance)
-    assert caps[1] == int(np.ceil(4 * 12 / 2)), "12 members beyond distance 1, shared by 2"
-    assert caps[2] == int(np.ceil(4 * 8 / 4))
+    served = np.ones(len(distance), dtype=bool)
+    caps = layer_capacities(distance, served, forward, src_distance)
+    slack = 1 + pledge.CAPACITY_SLACK
+    assert caps[1] == int(np.ceil(slack * 12 / 2)), "12 members beyond distance 1, shared by 2"
+    assert caps[2] == int(np.ceil(slack * 8 / 4))
     assert caps[3] == 1, "nobody beyond: one share"
+    # Members no share could reach (nobody established vouches for them) are not counted.
+    served[10:] = False
+    caps = layer_capacities(distance, served, forward, src_distance)
+    assert caps[1] == int(np.ceil(slack * 7 / 2)) and caps[2] == int(np.ceil(slack * 3 / 4))
 
 
 def test_members_behind_a_narrow_passage_are_reached_through_established_members():

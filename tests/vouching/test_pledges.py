@@ -145,29 +145,21 @@ def test_forfeit_shows_on_the_standing_page(moderator, member, client_for):
     assert "Bad News" in text and "Your vouches count for half until" in text
 
 
-def test_standing_explanation_shares(client_for):
+def test_standing_page_says_a_forfeited_vouch_counts_for_less(moderator, client_for):
     founder = FounderFactory(display_name="Founder")
-    second = FounderFactory(display_name="Second")
     member = MemberFactory()
-    pending = MemberFactory(display_name="Not Vouched Yet")
-    # The founder gives member 3 of its 4 strength; the second founder 3 of its 6.
     VouchFactory(voucher=founder, vouchee=member, strength=3)
-    VouchFactory(voucher=founder, vouchee=MemberFactory(), strength=1)
-    VouchFactory(voucher=second, vouchee=member, strength=3)
-    VouchFactory(voucher=second, vouchee=MemberFactory(), strength=3)
-    VouchFactory(voucher=pending, vouchee=member, strength=3)
+    bad = VouchFactory(voucher=founder, vouchee=MemberFactory(display_name="Bad News"))
+    services.vouch_revoke(vouch=bad, moderator=moderator, reason="bad_vouch", note="Fake.")
     services.trust_graph_changed()
     services.trust_recalculate()
-    from vouching.selectors import standing_explanation
+    from vouching.selectors import VouchRole, standing_explanation
 
     explanation = standing_explanation(member=member)
-    shares = {c.vouch.voucher.display_name: c for c in explanation.contributions}
-    assert shares["Founder"].percent == 60 and shares["Second"].percent == 40
-    assert not shares["Not Vouched Yet"].carries and shares["Not Vouched Yet"].share == 0
-    assert [c.vouch.voucher.display_name for c in explanation.contributions][0] == "Founder"
-    assert explanation.standing == "vouched" and explanation.level >= 1
+    (only,) = explanation.vouches
+    assert only.role == VouchRole.CARRIES and only.forfeited_until is not None
     text = client_for(member).get(reverse("vouching:standing")).text
-    assert "about 60%" in text and "does not carry trust yet" in text
+    assert "It counts for less until" in text and "Founder's pledge was forfeited" in text
 
 
 def test_standing_change_is_published(django_capture_on_commit_callbacks):

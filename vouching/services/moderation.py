@@ -640,11 +640,19 @@ def moderator_grant(*, member: Member, by: Member | None = None, remove: bool = 
     )
 
 
-def record_standing_lost(member_ids, *, generation: int, since: datetime | None = None) -> None:
+def record_standing_lost(
+    member_ids,
+    *,
+    generation: int,
+    since: datetime | None = None,
+    carriers: dict[int, list[int]] | None = None,
+) -> list[int]:
     """The recalculation's automatic consequence: who lost vouched standing, from what to
-    what, and the moderator actions since the last recalculation (``since``) that may
-    have caused it. The latest of them is the record's cause and gives its reason; with
-    none, the cause is the change to the graph that ``generation`` counts."""
+    what, the vouchers whose vouches carried it until then (``carriers``), and the
+    moderator actions since the last recalculation (``since``) that may have caused it.
+    The latest of them is the record's cause and gives its reason; with none, the cause
+    is the change to the graph that ``generation`` counts. Returns the records' ids, for
+    telling the members after commit (``signals.standing_lost``)."""
     actions = ModerationRecord.objects.filter(
         action__in=[Action.REVOKE_VOUCH, Action.SUSPEND, Action.BAN], cause__isnull=True
     )
@@ -665,7 +673,7 @@ def record_standing_lost(member_ids, *, generation: int, since: datetime | None 
             return "banned"
         return "suspended" if member_id in suspended else "pending"
 
-    ModerationRecord.objects.bulk_create(
+    created = ModerationRecord.objects.bulk_create(
         [
             ModerationRecord(
                 actor=None,
@@ -673,7 +681,7 @@ def record_standing_lost(member_ids, *, generation: int, since: datetime | None 
                 member_id=member_id,
                 cause=cause,
                 reason=cause.reason if cause else "",
-                before={"standing": "vouched"},
+                before={"standing": "vouched", "carried_by": (carriers or {}).get(member_id, [])},
                 after={
                     "standing": standing_now(member_id),
                     "generation": generation,
@@ -684,3 +692,4 @@ def record_standing_lost(member_ids, *, generation: int, since: datetime | None 
         ],
         batch_size=2_000,
     )
+    return [record.pk for record in created]

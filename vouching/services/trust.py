@@ -145,11 +145,15 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
             logger.info("Trust run for generation %s superseded; not stored.", generation)
             return None
         stored = store_trust_result(graph, result, scores_later=True)
+        lost_records: list[int] = []
         if len(stored.lost):
             from .moderation import record_standing_lost
 
-            record_standing_lost(
-                stored.lost.tolist(), generation=generation, since=state.computed_at
+            lost_records = record_standing_lost(
+                stored.lost.tolist(),
+                generation=generation,
+                since=state.computed_at,
+                carriers=stored.lost_carriers,
             )
         state.computed_generation = generation
         state.computed_at = timezone.now()
@@ -165,6 +169,8 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
                     sender=TrustState, member_ids=changed_ids, generation=generation
                 )
             )
+        if lost_records:
+            signals.send_after_commit(signals.standing_lost, record_ids=lost_records)
     published = time.perf_counter()
     changed = int(stored.standing_changed_rows)
     if stored.scores_pending is not None and _store_drift(state.pk, state.computed_at, stored):

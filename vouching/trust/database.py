@@ -8,7 +8,7 @@ minutes. Other databases go through the ORM in chunks.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from django.conf import settings
@@ -161,6 +161,7 @@ class TrustRows:
     vouched: np.ndarray
     score: np.ndarray
     level: np.ndarray
+    established: np.ndarray
     spare: np.ndarray
     carried_by: np.ndarray  # str per member ("" when nothing is recorded)
 
@@ -173,6 +174,8 @@ class StoredTrust:
     changed: int  # rows whose trust changed, written now or pending
     standing_changed: np.ndarray  # member ids whose vouched flag flipped
     lost: np.ndarray  # of those, the member ids no longer vouched
+    # For each of those, the vouchers whose vouches carried their standing until now.
+    lost_carriers: dict[int, list[int]] = field(default_factory=dict)
     # Rows where only the score or the explanation moved, left for ``store_scores`` (with
     # ``scores_later``).
     scores_pending: TrustRows | None = None
@@ -230,12 +233,15 @@ def store_trust_result(
         vouched=np.zeros(count, dtype=bool),
         score=np.zeros(count, dtype=np.float64),
         level=np.zeros(count, dtype=np.int16),
+        established=np.zeros(count, dtype=bool),
         spare=np.zeros(count, dtype=bool),
         carried_by=np.full(count, "", dtype=object),
     )
     new.vouched[positions] = result.vouched
     new.score[positions] = np.round(result.score, SCORE_DECIMALS)
     new.level[positions] = result.level
+    if result.established is not None:
+        new.established[positions] = result.established
     if result.spare is not None:
         new.spare[positions] = result.spare
     carried_ids, carried = carried_by_text(graph, result)
@@ -252,12 +258,15 @@ def store_trust_result(
     prev_score[known] = old.score[at]
     prev_spare = np.zeros(count, dtype=bool)
     prev_spare[known] = old.spare[at]
+    prev_established = np.zeros(count, dtype=bool)
+    prev_established[known] = old.established[at]
     prev_carried = np.full(count, "", dtype=object)
     prev_carried[known] = old.carried_by[at]
     standing = ~known | (prev_vouched != new.vouched) | (prev_level != new.level)
     drifted = ~standing & (
         (np.abs(prev_score - new.score) > 10**-SCORE_DECIMALS / 2)
         | (prev_spare != new.spare)
+        | (prev_established != new.established)
         | (prev_carried != new.carried_by)
     )
     now = standing if scores_later else standing | drifted
@@ -266,6 +275,14 @@ def store_trust_result(
         changed=int((standing | drifted).sum()),
         standing_changed=all_ids[prev_vouched != new.vouched],
         lost=all_ids[prev_vouched & ~new.vouched],
+        lost_carriers={
+            int(member_id): [int(part) for part in carried.split(",") if part]
+            for member_id, carried in zip(
+                all_ids[prev_vouched & ~new.vouched],
+                prev_carried[prev_vouched & ~new.vouched],
+                strict=True,
+            )
+        },
         scores_pending=new.take(drifted) if scores_later and drifted.any() else None,
     )
 
@@ -287,8 +304,9 @@ def _stored_rows(*, with_carriers: bool = True) -> TrustRows:
     if _postgres():
         table = TrustScore._meta.db_table
         rows = _copy_out(
-            f"SELECT member_id, vouched, score, level::int2, spare FROM {table} ORDER BY member_id",
-            ("i8", "b1", "f8", "i2", "b1"),
+            f"SELECT member_id, vouched, score, level::int2, established, spare FROM {table}"
+            " ORDER BY member_id",
+            ("i8", "b1", "f8", "i2", "b1", "b1"),
         )
         ids = rows["c0"].astype(np.int64)
         carried_by = np.full(len(ids), "", dtype=object)
@@ -304,9 +322,15 @@ def _stored_rows(*, with_carriers: bool = True) -> TrustRows:
                 member = np.fromiter((int(p[0]) for p in pairs), dtype=np.int64, count=len(pairs))
                 carried_by[np.searchsorted(ids, member)] = [p[1] for p in pairs]
         return TrustRows(
-            ids, rows["c1"], rows["c2"].astype(float), rows["c3"], rows["c4"], carried_by
+            ids,
+            rows["c1"],
+            rows["c2"].astype(float),
+            rows["c3"],
+            rows["c4"],
+            rows["c5"],
+            carried_by,
         )
-    columns = ["member_id", "vouched", "score", "level", "spare"]
+    columns = ["member_id", "vouched", "score", "level", "established", "spare"]
     if with_carriers:
         columns.append("carried_by")
     data = list(
@@ -319,74 +343,65 @@ def _stored_rows(*, with_carriers: bool = True) -> TrustRows:
         vouched=np.array(values[1], dtype=bool),
         score=np.array(values[2], dtype=np.float64),
         level=np.array(values[3], dtype=np.int16),
-        spare=np.array(values[4], dtype=bool),
-        carried_by=np.array(values[5], dtype=object)
+        established=np.array(values[4], dtype=bool),
+        spare=np.array(values[5], dtype=bool),
+        carried_by=np.array(values[6], dtype=object)
         if with_carriers
         else np.full(count, "", dtype=object),
     )
 
 
+# The stored columns of a trust row, in TrustRows' order after the member id.
+STORED = ("vouched", "score", "level", "established", "spare", "carried_by")
+
+
 def _upsert_orm(rows: TrustRows) -> None:
+    columns = [getattr(rows, name).tolist() for name in STORED]
     TrustScore.objects.bulk_create(
         [
-            TrustScore(
-                member_id=int(i),
-                vouched=bool(v),
-                score=float(s),
-                level=int(lv),
-                spare=bool(sp),
-                carried_by=str(cb),
-            )
-            for i, v, s, lv, sp, cb in zip(
-                rows.ids,
-                rows.vouched,
-                rows.score,
-                rows.level,
-                rows.spare,
-                rows.carried_by,
-                strict=True,
-            )
+            TrustScore(member_id=member_id, **dict(zip(STORED, values, strict=True)))
+            for member_id, *values in zip(rows.ids.tolist(), *columns, strict=True)
         ],
         batch_size=2_000,
         update_conflicts=True,
         unique_fields=["member"],
-        update_fields=["vouched", "score", "level", "spare", "carried_by"],
+        update_fields=list(STORED),
     )
+
+
+def _copy_value(value) -> str:
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
 def _upsert_postgres(rows: TrustRows) -> None:
     if not len(rows.ids):
         return
     table = TrustScore._meta.db_table
+    names = ", ".join(("member_id", *STORED))
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE trust_incoming (member_id bigint, vouched boolean, "
-            "score double precision, level smallint, spare boolean, carried_by text) "
-            "ON COMMIT DROP"
+            "score double precision, level smallint, established boolean, spare boolean, "
+            "carried_by text) ON COMMIT DROP"
         )
-        with cursor.cursor.copy(
-            "COPY trust_incoming (member_id, vouched, score, level, spare, carried_by) FROM STDIN"
-        ) as copy:
+        with cursor.cursor.copy(f"COPY trust_incoming ({names}) FROM STDIN") as copy:
             for start in range(0, len(rows.ids), 50_000):
                 part = slice(start, start + 50_000)
-                lines = "".join(
-                    f"{i}\t{'t' if v else 'f'}\t{s!r}\t{lv}\t{'t' if sp else 'f'}\t{cb}\n"
-                    for i, v, s, lv, sp, cb in zip(
-                        rows.ids[part].tolist(),
-                        rows.vouched[part].tolist(),
-                        rows.score[part].tolist(),
-                        rows.level[part].tolist(),
-                        rows.spare[part].tolist(),
-                        rows.carried_by[part].tolist(),
-                        strict=True,
+                columns = [rows.ids[part].tolist()]
+                columns += [getattr(rows, name)[part].tolist() for name in STORED]
+                copy.write(
+                    "".join(
+                        "\t".join(map(_copy_value, values)) + "\n"
+                        for values in zip(*columns, strict=True)
                     )
                 )
-                copy.write(lines)
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in STORED)
         cursor.execute(
-            f"INSERT INTO {table} (member_id, vouched, score, level, spare, carried_by) "
-            "SELECT member_id, vouched, score, level, spare, carried_by FROM trust_incoming "
-            "ON CONFLICT (member_id) DO UPDATE SET vouched = EXCLUDED.vouched, "
-            "score = EXCLUDED.score, level = EXCLUDED.level, spare = EXCLUDED.spare, "
-            "carried_by = EXCLUDED.carried_by"
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM trust_incoming "
+            f"ON CONFLICT (member_id) DO UPDATE SET {updates}"
         )
         cursor.execute("DROP TABLE trust_incoming")

@@ -212,9 +212,10 @@ class TrustResult:
     vouched: np.ndarray  # bool
     score: np.ndarray  # float64 in [0, 1]
     level: np.ndarray  # int8 0..3: the strongest vouch level whose network accepts them
-    # Metrics that route trust say more (None otherwise): whether a member can pass trust
-    # to one more vouchee, and the vouches (indexes into the graph's vouch arrays) that
-    # carry each member's standing.
+    # Metrics that route trust say more (None otherwise): whether a member's vouches can
+    # pass trust on at all, whether they can pass it to one more vouchee, and the vouches
+    # (indexes into the graph's vouch arrays) that carry each member's standing.
+    established: np.ndarray | None = None
     spare: np.ndarray | None = None
     carrying: np.ndarray | None = None
 

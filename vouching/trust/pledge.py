@@ -96,20 +96,23 @@ def established_members(
 
 
 def layer_capacities(
-    distance: np.ndarray, forward: np.ndarray, src_distance: np.ndarray
+    distance: np.ndarray, served: np.ndarray, forward: np.ndarray, src_distance: np.ndarray
 ) -> np.ndarray:
     """Shares an amplified vouch leaving each distance may carry.
 
-    ``distance`` is every member's distance from the founders (-1 if unreachable);
-    ``forward`` marks the amplified vouches that lead one step farther out and
-    ``src_distance`` gives their voucher's distance. A vouch leaving distance d carries
-    what the members beyond d need, shared among those vouches, times 1 + slack.
+    ``distance`` is every member's distance from the founders (-1 if unreachable) and
+    ``served`` marks the members a share can reach at all (established members, and
+    members an established member vouches for); ``forward`` marks the amplified vouches
+    that lead one step farther out and ``src_distance`` gives their voucher's distance. A
+    vouch leaving distance d carries what the served members beyond d need, shared among
+    those vouches, times 1 + slack. Counting only served members keeps a ring of fakes
+    that nobody established vouches for from raising every capacity.
     """
-    reachable = distance >= 0
-    if not reachable.any():
-        return np.ones(1, dtype=np.int64)
+    counted = (distance >= 0) & served
+    if not counted.any():
+        return np.ones(max(int(distance.max()) + 2, 1), dtype=np.int64)
     depth = int(distance.max()) + 2
-    sizes = np.bincount(distance[reachable], minlength=depth)
+    sizes = np.bincount(distance[counted], minlength=depth)
     beyond = np.concatenate([np.cumsum(sizes[::-1])[::-1][1:], [0]])
     leaving = np.bincount(src_distance[forward], minlength=depth)
     needed = (1 + CAPACITY_SLACK) * beyond / np.maximum(leaving, 1)
@@ -123,7 +126,9 @@ def vouch_capacities(graph: TrustGraph, may_vouch: np.ndarray, established: np.n
     carries &= distance[graph.src] >= 0
     amplified = carries & established[graph.src] & established[graph.dst]
     forward = amplified & (distance[graph.dst] == distance[graph.src] + 1)
-    per_distance = layer_capacities(distance, forward, distance[graph.src])
+    served = established.copy()
+    served[graph.dst[carries & established[graph.src]]] = True
+    per_distance = layer_capacities(distance, served, forward, distance[graph.src])
     capacity = np.where(amplified, per_distance[np.maximum(distance[graph.src], 0)], 1)
     is_founder = np.zeros(graph.n, dtype=bool)
     is_founder[graph.founders] = True
@@ -253,6 +258,7 @@ class PledgeMetric:
             vouched=vouched,
             score=(vouched + relative) / 2,
             level=level,
+            established=shares.established,
             spare=shares.spare,
             carrying=np.flatnonzero(shares.flow > 0),
         )
