@@ -164,3 +164,42 @@ def test_a_moderator_works_a_report_and_revokes_a_bad_vouch(browser, live_server
     assert "Revoked a vouch" in text and "met the day before" in text
     assert "Pledge forfeited" in text and "Resolved a report" in text
     assert ModerationRecord.objects.filter(action="revoke_vouch", actor=moderator).exists()
+
+
+@pytest.mark.celery_worker
+def test_a_pending_member_sees_what_would_vouch_them_and_it_lands_by_itself(
+    browser, live_server, celery_worker
+):
+    """Pending, Lena reads which vouch would make her vouched; she accepts it in place and
+    her standing turns to vouched on the same page, once the real worker's
+    recalculation lands: no reload."""
+    from tests.conftest import wait_for
+    from tests.factories import FounderFactory, MemberFactory
+    from vouching.models import Member, Vouch
+
+    founders = [FounderFactory(display_name=name) for name in ("Ada", "Bo")]
+    ann = MemberFactory(display_name="Ann")
+    for founder in founders:
+        VouchFactory(voucher=founder, vouchee=ann)
+    lena = MemberFactory(display_name="Lena")
+    waiting = VouchFactory(voucher=ann, vouchee=lena, status=Vouch.Status.PENDING)
+    vouching_services.trust_graph_changed()
+    vouching_services.trust_recalculate()
+
+    page = sign_in(browser, live_server, lena.email)
+    panel = page.locator("#standing-panel")
+    assert "Pending" in panel.inner_text()
+    panel.locator("text=What would make you vouched").click()
+    page.locator("text=Accept Ann's vouch: it would make you vouched.").wait_for()
+    page.click("text=Answer it")
+    page.evaluate("window.sameDocument = true")
+    page.locator(f"#vouch-{waiting.pk} button", has_text="Accept").click()
+    page.locator(f"#vouch-{waiting.pk} >> text=You accepted the vouch").wait_for()
+    # The card asks again at once, and keeps asking while the run is on its way...
+    wait_for(lambda: Member.objects.in_good_standing().filter(pk=lena.pk).exists(), timeout=30)
+    # ...until the worker's result lands: vouched, on the same page.
+    panel.locator(".badge-vouched").wait_for(timeout=20_000)
+    assert page.evaluate("window.sameDocument") is True, "the page was not reloaded"
+    assert "every 2s" not in panel.evaluate("node => node.outerHTML")
+    page.click("text=Which vouches carry your standing")
+    page.locator("text=the vouch of Ann carries your share of trust").wait_for()
