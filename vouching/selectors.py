@@ -206,8 +206,25 @@ class ModerationNotice:
     appeal: Appeal | None
 
 
-def forfeits_in_force_count(*, member: Member) -> int:
-    return forfeits_of(member=member).filter(until__gt=timezone.now()).count()
+@dataclass(frozen=True)
+class StandingCard:
+    """The short account of a member's standing on their home page."""
+
+    standing: Standing
+    state: TrustState
+    forfeits_in_force: int
+
+    @property
+    def refreshing(self) -> bool:
+        return self.state.dirty or self.state.is_stale
+
+
+def standing_card(*, member: Member) -> StandingCard:
+    return StandingCard(
+        standing=member.standing,
+        state=TrustState.load(),
+        forfeits_in_force=forfeits_of(member=member).filter(until__gt=timezone.now()).count(),
+    )
 
 
 def moderation_notices(*, member: Member) -> list[ModerationNotice]:

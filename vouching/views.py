@@ -220,15 +220,10 @@ def standing(request):
 @login_required
 def standing_panel(request):
     """The home page's standing card alone, for it to refresh itself."""
-    member = request.user
     return render(
         request,
         "vouching/partials/standing.html",
-        {
-            "standing": member.standing,
-            "trust_state": selectors.trust_state(),
-            "forfeits_in_force": selectors.forfeits_in_force_count(member=member),
-        },
+        {"card": selectors.standing_card(member=request.user)},
     )
 
 
