@@ -1374,3 +1374,15 @@ def test_banning_someone_who_vouched_for_the_moderator_revokes_that_vouch_too(co
     assert for_mod.status == "revoked"
     assert not Vouch.objects.active().given_by(community["bob"]).exists()
     assert Member.objects.get(pk=community["bob"].pk).is_banned
+
+
+def test_the_preview_uses_the_configured_metric(community, settings):
+    # Under "naive" (three vouched vouchers) nobody but the founders stands; nobody loses.
+    settings.PLEDGE_TRUST_METRIC = "naive"
+    services.trust_recalculate(force=True)
+    preview = services.moderation_preview(remove=[community["ann"]])
+    assert preview.losing == []
+    settings.PLEDGE_TRUST_METRIC = "pledge"
+    services.trust_recalculate(force=True)
+    preview = services.moderation_preview(remove=[community["ann"]])
+    assert community["cat"] in preview.losing

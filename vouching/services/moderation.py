@@ -25,7 +25,7 @@ from ..trust import get_metric
 from ..trust.database import load_trust_graph
 from ..trust.graph import TrustGraph
 from .pledges import FORFEIT_WEIGHT, pledge_forfeit, vouches_to_forfeit
-from .trust import trust_graph_changed
+from .trust import configured_metric_name, trust_graph_changed
 
 Action = ModerationRecord.Action
 
@@ -125,6 +125,11 @@ def _without(
         pledge_weights=weights,
         capacities=graph.capacities,
         min_vouches_to_vouch=graph.min_vouches_to_vouch,
+        # As the recalculation after the action will: members who stand keep their share
+        # where they can.
+        incumbent_levels=None
+        if graph.incumbent_level is None
+        else (graph.ids, graph.incumbent_level),
     )
 
 
@@ -138,7 +143,7 @@ def moderation_preview(
     them as bad vouches, forfeiting their vouchers' pledges) and ``remove`` suspended or
     banned (forfeiting the pledges of everyone whose vouch for them stands)."""
     graph = load_trust_graph()
-    metric = get_metric()
+    metric = get_metric(configured_metric_name())
     before = metric.compute(graph).vouched
     removed_ids = {m.pk for m in remove}
     # The vouches whose pledge the action puts at stake, once each; the same rule as

@@ -145,8 +145,11 @@ def _network(rows, cols, caps, size) -> sparse.csr_matrix:
     return matrix
 
 
-def share_flow(graph: TrustGraph, incumbents: np.ndarray | None = None) -> Shares:
-    """One flow network: who receives a share, along which vouches, who has one to spare.
+def share_flow(
+    graph: TrustGraph, incumbents: np.ndarray | None = None, *, explain: bool = True
+) -> Shares:
+    """One flow network: who receives a share, along which vouches, who has one to spare
+    (``explain``; the levels' networks skip it).
 
     With ``incumbents`` (bool per member), a first flow serves only them and a second
     serves the others with what is left: a flow never takes a share back from a member it
@@ -213,7 +216,7 @@ def share_flow(graph: TrustGraph, incumbents: np.ndarray | None = None) -> Share
     return Shares(
         vouched=vouched,
         flow=flow,
-        spare=_spare(network, total, source, gate, may_vouch),
+        spare=_spare(network, total, source, gate, may_vouch) if explain else np.zeros(n, bool),
         capacity=capacity,
         established=established,
     )
@@ -250,7 +253,7 @@ class PledgeMetric:
         for lvl in LEVELS[1:]:
             stronger = graph.at_level(lvl)
             keep = None if incumbent is None else incumbent >= lvl
-            level[vouched & share_flow(stronger, keep).vouched] = lvl
+            level[vouched & share_flow(stronger, keep, explain=False).vouched] = lvl
         level[graph.founders] = max(LEVELS)
         relative = np.clip(relative_trust(graph), 0.0, 1.0)
         return TrustResult(
