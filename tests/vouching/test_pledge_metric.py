@@ -290,3 +290,26 @@ def test_shares_match_networkx_maximum_flow(seed):
     outflow = np.bincount(g.src, weights=shares.flow, minlength=g.n)
     others = np.setdiff1d(np.arange(g.n), g.founders)
     assert (outflow[others] <= np.maximum(inflow[others] - 1, 0)).all()
+
+
+def test_scores_rank_vouched_then_established_then_backed_then_the_rest():
+    """Vouched members first; then pending members two established members vouch for
+    (only trust ran short); then pending members a vouched member vouches for; then the
+    rest. Two established members whose pledges are all but forfeited (weight 0.1) vouch
+    for six newcomers: they can pass on only a few shares."""
+    a, a2, w, p, q = 2, 3, 20, 21, 22
+    newcomers = list(range(10, 16))
+    edges = [(1, a), (1, a2), (a, a2), (a2, a)]
+    edges += [(v, n) for n in newcomers for v in (a, a2)]
+    edges += [(1, w), (w, p), (p, q)]  # w has one vouch: may not vouch
+    g = graph([1], edges, pledge_weights={a: 0.1, a2: 0.1})
+    result = PledgeMetric().compute(g)
+    vouched, score = by_id(g, result.vouched), by_id(g, result.score)
+    established = by_id(g, result.established)
+    waiting = [n for n in newcomers if not vouched[n]]
+    assert waiting and len(waiting) < len(newcomers), "the shares ran short"
+    assert all(established[n] for n in newcomers)
+    assert vouched[w] and not vouched[p] and not vouched[q]
+    lowest_vouched = min(score[m] for m in vouched if vouched[m])
+    assert lowest_vouched > max(score[n] for n in waiting)
+    assert min(score[n] for n in waiting) > score[p] > score[q]

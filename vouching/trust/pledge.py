@@ -256,10 +256,16 @@ class PledgeMetric:
             level[vouched & share_flow(stronger, keep, explain=False).vouched] = lvl
         level[graph.founders] = max(LEVELS)
         relative = np.clip(relative_trust(graph), 0.0, 1.0)
+        # Vouched members first; then pending members who are established (two established
+        # members vouch for them: only trust ran short), then those a vouched member
+        # vouches for, then the others; PageRank's relative trust orders each group.
+        backed = np.zeros(graph.n, dtype=bool)
+        backed[graph.dst[vouched[graph.src]]] = True
+        tier = np.select([vouched, shares.established, backed], [3, 2, 1], 0)
         return TrustResult(
             metric=self.name,
             vouched=vouched,
-            score=(vouched + relative) / 2,
+            score=(tier + relative) / 4,
             level=level,
             established=shares.established,
             spare=shares.spare,
