@@ -313,3 +313,18 @@ def test_scores_rank_vouched_then_established_then_backed_then_the_rest():
     lowest_vouched = min(score[m] for m in vouched if vouched[m])
     assert lowest_vouched > max(score[n] for n in waiting)
     assert min(score[n] for n in waiting) > score[p] > score[q]
+
+
+@pytest.mark.parametrize(
+    "g",
+    [
+        TrustGraph.build(founders=[], members=[], edges=[]),
+        TrustGraph.build(founders=[], members=[1, 2], edges=[(1, 2, 2)]),
+        TrustGraph.build(founders=[1], members=[1], edges=[]),
+    ],
+    ids=["empty", "no founders", "a founder alone"],
+)
+def test_small_and_empty_graphs(g):
+    result = PledgeMetric().compute(g)
+    assert len(result.vouched) == g.n and len(result.score) == g.n
+    assert result.vouched.sum() == len(g.founders)

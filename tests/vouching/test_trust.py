@@ -10,7 +10,7 @@ from tests.factories import FounderFactory, MemberFactory, VouchFactory, days_ag
 from vouching import services, tasks
 from vouching.models import Member, TrustScore, TrustState, Vouch
 from vouching.services import trust as trust_services
-from vouching.trust import TrustGraph
+from vouching.trust import METRICS, TrustGraph
 from vouching.trust.advogato import AdvogatoMetric, accepted_by_flow, scaled_capacities
 from vouching.trust.database import load_trust_graph
 from vouching.trust.naive import NaiveMetric
@@ -449,3 +449,14 @@ def test_a_burst_of_a_thousand_changes_asks_for_a_handful_of_runs(settings):
     assert asked <= 50, f"{asked} runs asked for 1,000 changes in {elapsed:.1f} s"
     assert TrustState.load().generation >= 1000
     queue_purge()
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_every_metric_handles_a_site_with_no_founder_yet_and_an_empty_one(name):
+    for g in (
+        TrustGraph.build(founders=[], members=[], edges=[]),
+        TrustGraph.build(founders=[], members=[1, 2, 3], edges=[(1, 2, 2), (2, 3, 1)]),
+    ):
+        result = METRICS[name].compute(g)
+        assert len(result.vouched) == g.n and not result.vouched.any()
+        assert ((0 <= result.score) & (result.score <= 1)).all()

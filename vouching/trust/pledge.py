@@ -21,13 +21,14 @@ established members carries. A ring of fakes cannot make shares of its own, and 
 can a ring that grows a little after every recalculation.
 
 Where several members wait for the same spare share, those who already stood keep theirs
-(``TrustGraph.incumbent_level``): a member never loses standing because somebody else
-joined. The result also says which vouches carry each member's share and who has a share
+(``TrustGraph.incumbent_level``): a newcomer never takes a member's share. The result
+also says who is established, which vouches carry each member's share and who has a share
 to spare, which is what the standing page explains.
 
 Levels, as in Advogato: a member's level is the strongest vouch strength whose vouches
 alone still give them a share. The score orders members for browsing and ranking: vouched
-members above pending ones, and within each, ``pagerank.relative_trust``.
+members, then pending members who are established, then pending members a vouched member
+vouches for, then the rest; ``pagerank.relative_trust`` orders each group.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ from .graph import TrustGraph, TrustResult
 from .pagerank import relative_trust
 
 # Vouches from established members that make a member established themselves: two, the
-# site's own rule before anyone may vouch. Three left growing communities, where newcomers
-# get one to three vouches, with a quarter of their members pending (bench/sybil.py).
+# site's own rule before anyone may vouch. Three left a community that grows as the demo
+# one does (newcomers get one to three vouches) with a quarter of its members pending.
 ESTABLISHING_VOUCHES = 2
 # How much more than the average a vouch leaving a distance may carry: trust does not spread
 # evenly, and members behind a narrow passage still need theirs.
@@ -110,7 +111,7 @@ def layer_capacities(
     """
     counted = (distance >= 0) & served
     if not counted.any():
-        return np.ones(max(int(distance.max()) + 2, 1), dtype=np.int64)
+        return np.ones(max(int(distance.max(initial=-1)) + 2, 1), dtype=np.int64)
     depth = int(distance.max()) + 2
     sizes = np.bincount(distance[counted], minlength=depth)
     beyond = np.concatenate([np.cumsum(sizes[::-1])[::-1][1:], [0]])
