@@ -88,9 +88,8 @@ def established_members(
         lengths = starts[frontier + 1] - starts[frontier]
         offsets = np.repeat(starts[frontier] - np.cumsum(lengths) + lengths, lengths)
         reached = targets[offsets + np.arange(lengths.sum())]
-        np.add.at(counts, reached, 1)
-        new = np.unique(reached)
-        new = new[~established[new] & may_vouch[new] & (counts[new] >= needed)]
+        counts += np.bincount(reached, minlength=n)
+        new = np.flatnonzero(~established & may_vouch & (counts >= needed))
         established[new] = True
         frontier = new
     return established
