@@ -106,7 +106,17 @@ def log(message: str) -> None:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
+    """Peak resident memory of this process so far.
+
+    The high-water mark of this address space (``VmHWM``), not ``getrusage``'s
+    ``ru_maxrss``: Linux carries that one across ``exec`` from the moment of ``fork``, so
+    a child of a bench parent that once held a million-member graph reported the
+    parent's 1.6 GB as its own.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

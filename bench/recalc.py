@@ -3,7 +3,7 @@
 Compute only: each measurement is a fresh child process that loads the generated graph
 (member ids numbered as the import numbers them), builds ``TrustGraph.from_id_arrays``
 and runs one ``metric.compute``. It reports the build and compute seconds and its peak
-resident memory (``ru_maxrss``) above what the process held right after its imports; the
+resident memory (``VmHWM``) above what the process held right after its imports; the
 input edge array is counted in that peak, as the loader's output would be. The parent
 repeats every measurement and reports medians. ``advogato-classic`` is pure Python and is
 skipped above 50,000 vouches.
