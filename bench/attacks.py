@@ -22,6 +22,9 @@ from founders. The fake accounts are a ring of ``FAKES`` that vouch densely for 
 - ``compromised``: one well-connected member (among the best-connected 1%) writes all g;
 - ``persona``: the attack vouches come in threes, each three for the same fake, as when
   one convincing fake person talks three real people into vouching for them;
+- ``cascade``: personas as above, and the fakes built to exploit them: instead of a
+  random ring, layers of ``LAYER`` fakes, every persona vouching for every fake of the
+  first layer and every fake of a layer for every fake of the next;
 - ``slow`` (``slow_attack``): the ring attack, then recalculation after recalculation every
   fake the metric vouched writes ``QUOTA`` vouches (the site's weekly quota), all of them
   for the same few fakes not yet vouched, to see whether the fakes can grow their way in.
@@ -43,7 +46,11 @@ FOUNDERS = 5
 MIN_VOUCHES = 2
 QUOTA = 5
 SLOW_ROUNDS = 8
-ATTACKS = ("ring", "vouch-back", "weak", "compromised", "persona", "slow")
+LAYER = 12
+ATTACKS = ("ring", "vouch-back", "weak", "compromised", "persona", "cascade", "slow")
+# The attacks the issue lists; "persona" and "cascade" are extra, built against the
+# metrics, and reported apart.
+LISTED = ("ring", "vouch-back", "weak", "compromised", "slow")
 FOUNDER_CHOICES = ("real", "top", "random")
 
 
@@ -93,6 +100,15 @@ def _ring(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.stack([src[keep], dst[keep], np.full(keep.sum(), 3)], axis=1)
 
 
+def _layers(n: int, personas: np.ndarray) -> np.ndarray:
+    """Every persona vouches for every fake of the first layer, every fake of a layer for
+    every fake of the next: each fake has as many fake vouchers as can help it."""
+    others = np.setdiff1d(np.arange(n, n + FAKES), personas)
+    layers = [personas] + [others[i : i + LAYER] for i in range(0, len(others), LAYER)]
+    edges = [(a, b, 3) for upper, lower in zip(layers, layers[1:]) for a in upper for b in lower]
+    return np.array(edges, dtype=np.int64).reshape(-1, 3)
+
+
 def attack_size(honest: np.ndarray, share: float) -> int:
     return max(1, round(share * int(honest.sum())))
 
@@ -124,12 +140,15 @@ def scenario(
     n = network.n
     g = attack_size(honest, share)
     attackers = _attackers(network, founders, honest, may_vouch, kind, g, rng)
-    if kind == "persona":
+    fakes = _ring(n, rng)
+    if kind in ("persona", "cascade"):
         personas = n + rng.choice(FAKES, max(1, len(attackers) // 3), replace=False)
         targets = personas[np.arange(len(attackers)) % len(personas)]
+        if kind == "cascade":
+            fakes = _layers(n, personas)
     else:
         targets = n + rng.choice(FAKES, len(attackers), replace=False)
-    extra = [_ring(n, rng), np.stack([attackers, targets, rng.integers(1, 4, len(targets))], 1)]
+    extra = [fakes, np.stack([attackers, targets, rng.integers(1, 4, len(targets))], 1)]
     if kind == "vouch-back":
         voucher = n + rng.integers(0, FAKES, FAKES)
         vouchee = rng.choice(np.flatnonzero(honest), FAKES)

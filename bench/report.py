@@ -54,13 +54,13 @@ def sybil_tables(sybil: dict) -> list[str]:
     out.append("| --- | --- | --- |" + " --- |" * len(shares))
     groups: dict = defaultdict(list)
     for r in table:
-        attacks = "persona" if r["attack"] == "persona" else LISTED
+        attacks = r["attack"] if r["attack"] in ("persona", "cascade") else LISTED
         groups[(r["metric"], r["set"], attacks, r["share"])].append(r)
     for metric in sorted(
         {r["metric"] for r in table}, key=lambda m: (m != sybil.get("default_metric"), m)
     ):
         for subset in ("held-out", "tuning"):
-            for attacks in (LISTED, "persona"):
+            for attacks in (LISTED, "persona", "cascade"):
                 cells = [groups.get((metric, subset, attacks, share)) for share in shares]
                 if any(cells):
                     out.append(
@@ -74,7 +74,7 @@ def sybil_tables(sybil: dict) -> list[str]:
     out.append("| --- | --- |" + " --- |" * len(shares))
     per: dict = defaultdict(list)
     for r in table:
-        if r["metric"] == default and r["attack"] != "persona":
+        if r["metric"] == default and r["attack"] not in ("persona", "cascade"):
             per[(r["network"], r["founders"], r["share"])].append(r)
     for network, founders in sorted({(n, f) for n, f, _s in per}):
         cells = [per.get((network, founders, share)) for share in shares]

@@ -58,7 +58,9 @@ def test_honest_members_are_those_the_rules_could_vouch():
     assert may_vouch.tolist() == [True, True, True, False, False, False]
 
 
-@pytest.mark.parametrize("kind", ["ring", "vouch-back", "weak", "compromised", "persona"])
+@pytest.mark.parametrize(
+    "kind", ["ring", "vouch-back", "weak", "compromised", "persona", "cascade"]
+)
 def test_each_attack_adds_what_it_says(kind):
     network = networks.load("generated-2000-r33")
     rng = np.random.default_rng(3)
@@ -77,13 +79,22 @@ def test_each_attack_adds_what_it_says(kind):
         assert len(set(attackers.tolist())) == 1
     else:
         assert len(set(attackers.tolist())) == len(attackers)
-    if kind == "persona":
+    if kind in ("persona", "cascade"):
         # In threes; the vouches left over go to personas that then have four.
         assert set(np.unique(targets, return_counts=True)[1].tolist()) <= {3, 4}
     else:
         assert len(set(targets.tolist())) == len(targets), "each to a different fake"
     back = fake[g.src] & ~fake[g.dst]
     assert back.sum() == (attacks.FAKES if kind == "vouch-back" else 0)
+    among = fake[g.src] & fake[g.dst]
+    if kind == "cascade":
+        # Every fake but the personas is vouched for by every fake of the layer above.
+        personas = set(targets.tolist())
+        received = np.bincount(g.dst[among], minlength=g.n)[fake]
+        first = len(personas)
+        assert sorted(set(received.tolist())) == sorted({0, first, attacks.LAYER})
+    else:
+        assert among.sum() > attacks.FAKES * (attacks.RING_VOUCHES - 1)
 
 
 def test_a_slow_attack_adds_the_vouched_fakes_weekly_vouches_and_stays_bounded():
