@@ -33,6 +33,7 @@ from founders. The fake accounts are a ring of ``FAKES`` that vouch densely for 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def _layers(n: int, personas: np.ndarray) -> np.ndarray:
     every fake of the next: each fake has as many fake vouchers as can help it."""
     others = np.setdiff1d(np.arange(n, n + FAKES), personas)
     layers = [personas] + [others[i : i + LAYER] for i in range(0, len(others), LAYER)]
-    edges = [(a, b, 3) for upper, lower in zip(layers, layers[1:]) for a in upper for b in lower]
+    edges = [(a, b, 3) for upper, lower in pairwise(layers) for a in upper for b in lower]
     return np.array(edges, dtype=np.int64).reshape(-1, 3)
 
 
