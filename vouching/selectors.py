@@ -26,6 +26,7 @@ from .models import (
     Vouch,
 )
 from .trust import paths
+from .trust.pledge import ESTABLISHING_VOUCHES
 
 INVITATION_TOKEN_SALT = "vouching.invitation"
 
@@ -398,8 +399,6 @@ class StandingExplanation:
 
     @property
     def needed_to_establish(self) -> int:
-        from .trust.pledge import ESTABLISHING_VOUCHES
-
         return ESTABLISHING_VOUCHES
 
     @property
@@ -418,12 +417,6 @@ class StandingExplanation:
     @property
     def could_vouch_names(self) -> str:
         return name_list(self.could_vouch)
-
-    @property
-    def trust_reaching_used_up(self) -> bool:
-        """Established, with every voucher unable to spare a share: the trust that reaches
-        this part of the community is used up."""
-        return self.shares and self.established and not self.standing == Standing.VOUCHED
 
 
 def name_list(members) -> str:

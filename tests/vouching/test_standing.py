@@ -283,3 +283,18 @@ def test_every_explanation_reads_in_chinese(town, django_capture_on_commit_callb
         notification_send_email(notification_id=pk)
     (mail,) = [m for m in mailoutbox if m.to == [lena.email]]
     assert "不再获得担保" in mail.subject and english_left(mail.body) == []
+
+
+def test_a_suspended_member_is_not_told_what_would_vouch_them(town, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Member.objects.filter(pk=town["jon"].pk).update(
+        suspended_until=timezone.now() + timedelta(days=2)
+    )
+    text = client_for(town["jon"]).get(reverse("vouching:standing")).text
+    assert "Your account is suspended until" in text
+    assert "What would make you vouched" not in text
+    assert "It will count at the next recalculation" not in text
+    assert "The vouches you accepted" not in text
