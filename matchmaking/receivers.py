@@ -1,10 +1,8 @@
 """What the dating side does when membership events happen."""
 
-from datetime import timedelta
-
 from django.dispatch import receiver
 
-from vouching.models import ModerationRecord, PledgeForfeit, Vouch
+from vouching.models import ModerationRecord, Vouch
 from vouching.signals import member_moderated, standing_lost, vouch_accepted, vouch_created
 
 from .models import Notification
@@ -27,18 +25,12 @@ def tell_voucher(sender, vouch, **kwargs):
 
 
 def _forfeit_told(*, voucher_id: int, record) -> bool:
-    """Whether a pledge forfeit of this moderation already emails the voucher: the forfeit
-    notice says what happened and what it costs them, so a second email would repeat it.
-    Forfeits are written in the moderation's own transaction."""
-    return (
-        PledgeForfeit.objects.filter(
-            voucher_id=voucher_id,
-            created_at__gte=record.created_at - timedelta(minutes=1),
-            lifted_at__isnull=True,
-        )
-        .filter(vouchee=record.member if record.action != "revoke_vouch" else record.vouch.vouchee)
-        .exists()
-    )
+    """Whether this moderation forfeited the voucher's pledge: the forfeit notice then
+    tells them what happened, what it costs them and that they may appeal, so a second
+    email would repeat it."""
+    return ModerationRecord.objects.filter(
+        action=ModerationRecord.Action.FORFEIT, cause=record, member_id=voucher_id
+    ).exists()
 
 
 @receiver(member_moderated, dispatch_uid="matchmaking.member_moderated")

@@ -221,9 +221,10 @@ class StandingCard:
 
 
 def standing_card(*, member: Member) -> StandingCard:
+    state = TrustState.load()  # before the member's trust row, as ``standing_explanation``
     return StandingCard(
         standing=member.standing,
-        state=TrustState.load(),
+        state=state,
         forfeits_in_force=forfeits_of(member=member).filter(until__gt=timezone.now()).count(),
     )
 
@@ -473,8 +474,10 @@ def standing_explanation(*, member: Member) -> StandingExplanation:
     page is exact: a vouch shown as carrying standing carries it, and a vouch waiting for
     an answer is said to vouch them only if its author has a share to give.
     """
-    member = Member.objects.select_related("trust").get(pk=member.pk)
+    # The state first: a recalculation that lands while this reads leaves the state
+    # saying "on its way", and the page asks again, rather than the other way round.
     state = TrustState.load()
+    member = Member.objects.select_related("trust").get(pk=member.pk)
     trust = getattr(member, "trust", None)
     shares = state.metric == "pledge"
     standing = member.standing
@@ -580,10 +583,11 @@ def standing_loss(*, record: ModerationRecord) -> StandingLoss:
     """What became of the vouches that carried a member's standing until they lost it.
 
     Discreet on purpose: a voucher who was suspended or banned is only said to count no
-    longer, and nobody else's moderation is named.
+    longer, nobody else's moderation is named, and nobody blocked either way is named.
     """
     member_id = record.member_id
-    carried = [int(v) for v in (record.before or {}).get("carried_by", [])]
+    blocked = blocked_ids(member=record.member)
+    carried = [int(v) for v in (record.before or {}).get("carried_by", []) if int(v) not in blocked]
     vouchers = Member.objects.select_related("trust").in_bulk(carried)
     standing = set(
         Vouch.objects.accepted()

@@ -197,6 +197,20 @@ def invitation_landing(request, token):
     )
 
 
+# While a recalculation is on its way a standing page asks again every 2 s, for at most a
+# minute: a worker that is down must not keep every open page polling for ever.
+STANDING_POLLS = 30
+
+
+def _polling(request) -> dict:
+    """Which ask this is (``?tries=``), for the page to stop after ``STANDING_POLLS``."""
+    try:
+        tries = max(0, int(request.GET.get("tries", 0)))
+    except ValueError:
+        tries = 0
+    return {"poll_next": tries + 1, "poll_stop": tries >= STANDING_POLLS}
+
+
 @login_required
 def standing(request):
     """A member's own standing, vouch by vouch, and what would change it. While a
@@ -204,7 +218,9 @@ def standing(request):
     explanation = selectors.standing_explanation(member=request.user)
     if request.htmx:
         return render(
-            request, "vouching/partials/standing_explained.html", {"explanation": explanation}
+            request,
+            "vouching/partials/standing_explained.html",
+            {"explanation": explanation, **_polling(request)},
         )
     return render(
         request,
@@ -223,7 +239,7 @@ def standing_panel(request):
     return render(
         request,
         "vouching/partials/standing.html",
-        {"card": selectors.standing_card(member=request.user)},
+        {"card": selectors.standing_card(member=request.user), **_polling(request)},
     )
 
 

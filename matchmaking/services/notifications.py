@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from vouching import selectors as vouching
-from vouching.models import Member
+from vouching.models import Member, Standing
 
 from .. import tasks
 from ..models import Notification
@@ -73,7 +73,12 @@ def notification_send_email(*, notification_id: int) -> bool:
         if notification is None:
             return False
         recipient = notification.recipient
-        if recipient.is_active and not recipient.is_placeholder:
+        # Standing lost and regained before the email went out: the news is stale.
+        stale = (
+            notification.kind == Notification.Kind.STANDING_LOST
+            and recipient.standing != Standing.PENDING
+        )
+        if recipient.is_active and not recipient.is_placeholder and not stale:
             context = {
                 "notification": notification,
                 "recipient": recipient,

@@ -242,11 +242,20 @@ def test_the_explanation_columns_are_stored_and_follow_the_graph(town):
     assert rows[town["ann"].pk].established and rows[town["ann"].pk].spare
     assert not rows[town["jon"].pk].established
     assert rows[town["jon"].pk].carrier_ids == [town["ann"].pk]
-    # Bob vouches for Jon too: Jon becomes established, and Jon's record says so even
-    # though his standing (vouched, level) did not change: the second step writes it.
+    # Bob vouches for Jon too: Jon becomes established though his standing (vouched,
+    # level) does not change, and the page must not wait for the scores' second step.
+    from vouching.services import trust as trust_services
+
     VouchFactory(voucher=town["bob"], vouchee=town["jon"])
-    run = recalculate()
-    assert town["jon"].pk not in run.standing_changed
+    services.trust_graph_changed()
+    left = []
+    original = trust_services._store_drift
+    trust_services._store_drift = lambda *args: left.append(args)
+    try:
+        run = services.trust_recalculate()
+    finally:
+        trust_services._store_drift = original
+    assert town["jon"].pk not in run.standing_changed and left
     assert TrustScore.objects.get(member=town["jon"]).established
 
 
@@ -298,3 +307,92 @@ def test_a_suspended_member_is_not_told_what_would_vouch_them(town, client_for):
     assert "What would make you vouched" not in text
     assert "It will count at the next recalculation" not in text
     assert "The vouches you accepted" not in text
+
+
+def test_choosing_another_metric_records_lost_standing_without_telling_anyone(
+    town, settings, django_capture_on_commit_callbacks
+):
+    from vouching.models import ModerationRecord
+
+    settings.PLEDGE_TRUST_METRIC = "naive"  # nobody but the founders has three vouches
+    with django_capture_on_commit_callbacks(execute=True):
+        services.trust_recalculate(force=True)
+    lost = set(
+        ModerationRecord.objects.filter(action="standing_lost").values_list("member_id", flat=True)
+    )
+    assert lost == {town["ann"].pk, town["bob"].pk, town["jon"].pk}
+    assert not Notification.objects.filter(kind=Notification.Kind.STANDING_LOST).exists()
+
+
+def test_the_page_stops_asking_after_a_minute(town, client_for):
+    client = client_for(town["jon"])
+    services.trust_graph_changed()  # and no worker comes
+    url = reverse("vouching:standing")
+    asking = client.get(url, {"tries": "12"}, HTTP_HX_REQUEST="true").text
+    assert "every 2s" in asking and "?tries=13" in asking
+    tired = client.get(url, {"tries": "30"}, HTTP_HX_REQUEST="true").text
+    assert "every 2s" not in tired and "taking longer than usual" in tired
+    assert "?tries=" not in tired, "a new change starts counting again"
+    assert "every 2s" in client.get(url, {"tries": "x"}, HTTP_HX_REQUEST="true").text
+    panel = client.get(reverse("vouching:standing_panel"), {"tries": "30"}).text
+    assert "every 2s" not in panel and "taking longer than usual" in panel
+
+
+def test_a_stale_standing_lost_email_is_not_sent(
+    town, mailoutbox, django_capture_on_commit_callbacks
+):
+    lena = MemberFactory(display_name="Lena")
+    carrying = VouchFactory(voucher=town["ann"], vouchee=lena)
+    recalculate()
+    services.vouch_withdraw(vouch=carrying, member=town["ann"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.trust_recalculate()
+    VouchFactory(voucher=town["bob"], vouchee=lena)  # back before the email goes out
+    recalculate()
+    for pk in notification_emails_pending():
+        notification_send_email(notification_id=pk)
+    assert not [m for m in mailoutbox if m.to == [lena.email]]
+    assert Notification.objects.filter(recipient=lena, kind="standing_lost").exists()
+
+
+def test_a_blocked_voucher_is_not_named_in_a_loss(town):
+    lena = MemberFactory(display_name="Lena")
+    carrying = VouchFactory(voucher=town["ann"], vouchee=lena)
+    recalculate()
+    services.vouch_withdraw(vouch=carrying, member=town["ann"])
+    services.trust_graph_changed()
+    services.trust_recalculate()
+    services.member_block(member=lena, other=town["ann"])
+    assert standing_explanation(member=lena).lost.reasons == ()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_marks_the_first_defaults_result_for_recalculation():
+    """Migration 0012: the stored standing came from the first default (then called
+    "pledge"), without the new explanations; the sweeper must recompute it."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("vouching", "0011_founder_index")]
+    after = [("vouching", "0012_trust_flow_explanations")]
+    try:
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps.get_model("vouching", "TrustState")
+        old.objects.update_or_create(
+            pk=1,
+            defaults={
+                "generation": 7,
+                "dirty": False,
+                "computed_generation": 7,
+                "metric": "pledge",
+            },
+        )
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        state = TrustState.objects.get()
+        assert state.metric == "pledge-pagerank" and state.dirty and state.generation == 8
+        assert state.is_stale
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

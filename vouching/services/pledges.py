@@ -89,7 +89,12 @@ def forfeit_send_notice(*, forfeit_id: int) -> bool:
         )
         if forfeit is None:
             return False
-        context = {"forfeit": forfeit, "voucher": forfeit.voucher, "vouchee": forfeit.vouchee}
+        context = {
+            "forfeit": forfeit,
+            "voucher": forfeit.voucher,
+            "vouchee": forfeit.vouchee,
+            "site": settings.PLEDGE_BASE_URL.rstrip("/"),
+        }
         with translation.override(forfeit.voucher.language or settings.LANGUAGE_CODE):
             subject = render_to_string("vouching/email/forfeit_subject.txt", context)
             body = render_to_string("vouching/email/forfeit_message.txt", context)

@@ -155,6 +155,7 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
                 since=state.computed_at,
                 carriers=stored.lost_carriers,
             )
+        previous_metric = state.metric
         state.computed_generation = generation
         state.computed_at = timezone.now()
         state.metric = metric.name
@@ -169,7 +170,9 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
                     sender=TrustState, member_ids=changed_ids, generation=generation
                 )
             )
-        if lost_records:
+        # Members are told they lost standing when the graph changed, not when the
+        # operator chose another metric (the records keep it all the same).
+        if lost_records and previous_metric in ("", metric.name):
             signals.send_after_commit(signals.standing_lost, record_ids=lost_records)
     published = time.perf_counter()
     changed = int(stored.standing_changed_rows)

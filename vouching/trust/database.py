@@ -176,8 +176,7 @@ class StoredTrust:
     lost: np.ndarray  # of those, the member ids no longer vouched
     # For each of those, the vouchers whose vouches carried their standing until now.
     lost_carriers: dict[int, list[int]] = field(default_factory=dict)
-    # Rows where only the score or the explanation moved, left for ``store_scores`` (with
-    # ``scores_later``).
+    # Rows where only the score moved, left for ``store_scores`` (with ``scores_later``).
     scores_pending: TrustRows | None = None
 
     @property
@@ -219,11 +218,11 @@ def store_trust_result(
     """Write the rows whose trust changed; members outside the graph become untrusted.
 
     Runs inside the caller's transaction. With ``scores_later``, only rows whose standing
-    (vouched, level) changed, or that are new, are written now; rows where only the score
-    or the explanation (spare, carried_by) drifted are returned in ``scores_pending`` for
-    ``store_scores``. A graph-wide metric moves most scores a little whenever anyone
-    joins, and writing them all would hold the one standing that changed back by a second
-    or more at 100,000 members.
+    (vouched, level) or its explanation (established, spare, carried_by) changed, or that
+    are new, are written now; rows where only the score drifted are returned in
+    ``scores_pending`` for ``store_scores``. A graph-wide metric moves most scores a little
+    whenever anyone joins, and writing them all would hold the one standing that changed
+    back by a second or more at 100,000 members.
     """
     all_ids = _member_ids()
     count = len(all_ids)
@@ -262,13 +261,17 @@ def store_trust_result(
     prev_established[known] = old.established[at]
     prev_carried = np.full(count, "", dtype=object)
     prev_carried[known] = old.carried_by[at]
-    standing = ~known | (prev_vouched != new.vouched) | (prev_level != new.level)
-    drifted = ~standing & (
-        (np.abs(prev_score - new.score) > 10**-SCORE_DECIMALS / 2)
+    # Standing, and what the standing page says of it, go out first; scores that only
+    # drifted may wait.
+    standing = (
+        ~known
+        | (prev_vouched != new.vouched)
+        | (prev_level != new.level)
         | (prev_spare != new.spare)
         | (prev_established != new.established)
         | (prev_carried != new.carried_by)
     )
+    drifted = ~standing & (np.abs(prev_score - new.score) > 10**-SCORE_DECIMALS / 2)
     now = standing if scores_later else standing | drifted
     _upsert(new.take(now))
     return StoredTrust(

@@ -11,19 +11,24 @@ along the vouches they gave:
   trust to reach everyone farther out, with slack (``layer_capacities``).
 - Established members are the founders, the members a founder vouched for, and members two
   established members vouch for (all of them allowed to vouch): the site's own rule for
-  vouching, applied to the people who vouch.
+  vouching, applied to the people who vouch. A member who is not established never has a
+  share to pass on: at most one of their vouchers is established, and the others have
+  none to spare either.
+- A voucher whose pledge is forfeited passes on only its weight's part of what it would
+  pass on otherwise, rounded up.
 
 A maximum flow decides who receives a share. Shares are conserved, so fake accounts get
 no more of them than the vouches honest members gave them carry, however many fakes there
-are and however densely they vouch for each other: one fake per attack vouch, unless two
-established members vouch for the same fake, and then at most what a vouch between
-established members carries. A ring of fakes cannot make shares of its own, and neither
-can a ring that grows a little after every recalculation.
+are and however densely they vouch for each other: one fake per attack vouch from a
+member who is not a founder, unless two established members vouch for the same fake, and
+then at most what vouches between established members carry. A ring of fakes cannot make
+shares of its own, and neither can a ring that grows a little after every recalculation.
 
 Where several members wait for the same spare share, those who already stood keep theirs
-(``TrustGraph.incumbent_level``): a newcomer never takes a member's share. The result
-also says who is established, which vouches carry each member's share and who has a share
-to spare, which is what the standing page explains.
+(``TrustGraph.incumbent_level``): in the same network, a newcomer never takes a member's
+share. (Capacities follow the community at every run, so a change elsewhere in it can
+still narrow a vouch.) The result also says who is established, which vouches carry each
+member's share and who has a share to spare, which is what the standing page explains.
 
 Levels, as in Advogato: a member's level is the strongest vouch strength whose vouches
 alone still give them a share. The score orders members for browsing and ranking: vouched
@@ -33,7 +38,7 @@ vouches for, then the rest; ``pagerank.relative_trust`` orders each group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -63,6 +68,9 @@ class Shares:
     spare: np.ndarray  # bool per member: could pass one more share along a new vouch
     capacity: np.ndarray  # shares each vouch may carry (0 where its voucher may not vouch)
     established: np.ndarray  # bool per member
+    # Members whose pledge is forfeited, and the shares each may still pass on in all.
+    throttled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    gates: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def established_members(
@@ -137,12 +145,14 @@ def vouch_capacities(graph: TrustGraph, may_vouch: np.ndarray, established: np.n
 
 
 def _network(rows, cols, caps, size) -> sparse.csr_matrix:
-    data = np.minimum(np.asarray(caps, dtype=np.int64), UNLIMITED).astype(np.int32)
-    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(size, size))
+    """A flow network's capacities: repeated edges add up (in 64 bits, then capped at
+    ``UNLIMITED`` for scipy's 32-bit capacities)."""
+    data = np.minimum(np.asarray(caps, dtype=np.int64), UNLIMITED)
+    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(size, size), dtype=np.int64)
     matrix.sum_duplicates()
-    matrix.data = np.minimum(matrix.data.astype(np.int64), UNLIMITED).astype(np.int32)
+    matrix.data = np.minimum(matrix.data, UNLIMITED).astype(np.int32)
     matrix.eliminate_zeros()
-    return matrix
+    return matrix.astype(np.int32)
 
 
 def share_flow(
@@ -153,7 +163,12 @@ def share_flow(
 
     With ``incumbents`` (bool per member), a first flow serves only them and a second
     serves the others with what is left: a flow never takes a share back from a member it
-    reaches, so the incumbents keep every share they can keep.
+    reaches, so the incumbents keep every share the rules let them keep.
+
+    A voucher whose pledge is forfeited passes on only its weight's part of what it
+    would pass on otherwise (rounded up): a first flow without the forfeits measures it,
+    and the vouches of each such voucher leave from a node of their own behind an edge
+    that carries no more.
     """
     n, m = graph.n, graph.m
     may_vouch = graph.may_vouch()
@@ -167,29 +182,56 @@ def share_flow(
             capacity=capacity,
             established=established,
         )
-    source, sink = n, n + 1
-    # A voucher whose pledge is forfeited passes on only its weight's share of what its
-    # vouches could carry: their vouches leave from a node of their own behind a narrower
-    # edge.
     throttled = np.flatnonzero((graph.pledge_weight < 1) & may_vouch)
+    gates = np.full(len(throttled), UNLIMITED, dtype=np.int64)
+    if len(throttled):
+        free = _solve(graph, capacity, throttled, gates, incumbents)
+        passed = np.bincount(graph.src, weights=free.flow, minlength=n)[throttled]
+        gates = np.ceil(passed * graph.pledge_weight[throttled]).astype(np.int64)
+    solved = _solve(graph, capacity, throttled, gates, incumbents)
+    vouched = (solved.consumed > 0) | solved.is_founder
+    spare = _spare(graph, solved, may_vouch) if explain else np.zeros(n, dtype=bool)
+    return Shares(
+        vouched=vouched,
+        flow=solved.flow,
+        spare=spare,
+        capacity=capacity,
+        established=established,
+        throttled=throttled,
+        gates=gates,
+    )
+
+
+@dataclass(frozen=True)
+class _Solved:
+    network: sparse.csr_matrix  # every edge of the flow network, sink edges included
+    gate: np.ndarray  # the node each member's vouches leave from
+    throttled: np.ndarray
+    flow: np.ndarray  # shares on each vouch
+    consumed: np.ndarray  # 1 where the member keeps a share
+    is_founder: np.ndarray
+    source: int
+    sink: int
+
+
+def _solve(graph, capacity, throttled, gates, incumbents) -> _Solved:
+    """The maximum flow of shares, incumbents first, every member keeping a share before
+    passing any on (``_keep_first``)."""
+    n = graph.n
+    source, sink = n, n + 1
     gate = np.arange(n, dtype=np.int64)
     gate[throttled] = n + 2 + np.arange(len(throttled))
     size = n + 2 + len(throttled)
     used = capacity > 0
-    out_capacity = np.bincount(graph.src[used], weights=capacity[used], minlength=n)
-    gate_caps = np.floor(
-        np.minimum(out_capacity[throttled], UNLIMITED) * graph.pledge_weight[throttled]
-    )
     base_rows = np.concatenate(
         [np.full(len(graph.founders), source), throttled, gate[graph.src[used]]]
     )
     base_cols = np.concatenate([graph.founders, gate[throttled], graph.dst[used]])
-    base_caps = np.concatenate([np.full(len(graph.founders), UNLIMITED), gate_caps, capacity[used]])
+    base_caps = np.concatenate([np.full(len(graph.founders), UNLIMITED), gates, capacity[used]])
     is_founder = np.zeros(n, dtype=bool)
     is_founder[graph.founders] = True
     first = np.ones(n, dtype=bool) if incumbents is None else (incumbents | is_founder)
     members = np.arange(n)
-
     network = _network(
         np.concatenate([base_rows, members[first]]),
         np.concatenate([base_cols, np.full(first.sum(), sink)]),
@@ -207,19 +249,60 @@ def share_flow(
         second = maximum_flow(residual, source, sink, method="dinic").flow
         network = (network + later).tocsr()
         total = (total + second).tocsr()
-    into_sink = np.asarray(total[:, [sink]].todense()).ravel()[:n]
-    vouched = (into_sink > 0) | is_founder
-    flow = np.zeros(m, dtype=np.int64)
+    consumed = np.asarray(total[:, [sink]].todense()).ravel()[:n].astype(np.int64)
+    flow = np.zeros(graph.m, dtype=np.int64)
     if used.any():
-        flow[used] = np.asarray(total[gate[graph.src[used]], graph.dst[used]]).ravel()
-    flow = np.maximum(flow, 0)
-    return Shares(
-        vouched=vouched,
-        flow=flow,
-        spare=_spare(network, total, source, gate, may_vouch) if explain else np.zeros(n, bool),
-        capacity=capacity,
-        established=established,
-    )
+        # The flow between two nodes, given once (the site holds one vouch per pair; a
+        # repeated pair gets it on its first vouch).
+        edges = np.flatnonzero(used)
+        key = gate[graph.src[edges]] * (size + 1) + graph.dst[edges]
+        _unique, first_of = np.unique(key, return_index=True)
+        edges = edges[first_of]
+        carried = np.asarray(total[gate[graph.src[edges]], graph.dst[edges]]).ravel()
+        flow[edges] = np.maximum(carried, 0)
+    _keep_first(graph, flow, consumed, is_founder, incumbents)
+    return _Solved(network, gate, throttled, flow, consumed, is_founder, source, sink)
+
+
+def _keep_first(graph, flow, consumed, is_founder, incumbents) -> None:
+    """Make every member who passes a share on keep one first (in place).
+
+    A maximum flow may route a share through a member who keeps none, which would leave
+    them pending while their vouch carries someone else's standing. Each such member keeps
+    one of the shares passing through them instead; the one who loses it is found by
+    following that share downstream to where it was kept, preferring members who did not
+    stand before. The number of members vouched does not change.
+    """
+    n = graph.n
+    outflow = np.bincount(graph.src, weights=flow, minlength=n).astype(np.int64)
+    relays = np.flatnonzero((consumed == 0) & (outflow > 0) & ~is_founder)
+    if not len(relays):
+        return
+    order = np.argsort(graph.src, kind="stable")
+    starts = np.searchsorted(graph.src[order], np.arange(n + 1))
+    standing = np.zeros(n, dtype=bool) if incumbents is None else incumbents
+
+    def take_one(node: int) -> int:
+        """Take one share off one of ``node``'s vouches; return its vouchee."""
+        edges = order[starts[node] : starts[node + 1]]
+        carrying = edges[flow[edges] > 0]
+        # A vouchee who did not stand before gives way first.
+        newcomers = carrying[~standing[graph.dst[carrying]]]
+        edge = int((newcomers if len(newcomers) else carrying)[0])
+        flow[edge] -= 1
+        outflow[node] -= 1
+        return int(graph.dst[edge])
+
+    for relay in relays.tolist():
+        if consumed[relay] or outflow[relay] == 0:
+            continue
+        consumed[relay] = 1
+        node = take_one(relay)
+        # Follow the share to where it was kept: whoever passes shares on gives one less.
+        while not is_founder[node] and outflow[node] > 0:
+            node = take_one(node)
+        if not is_founder[node]:
+            consumed[node] -= 1
 
 
 def _residual(network, flow, drop_row: int | None = None) -> sparse.csr_matrix:
@@ -232,11 +315,26 @@ def _residual(network, flow, drop_row: int | None = None) -> sparse.csr_matrix:
     return residual
 
 
-def _spare(network, flow, source, gate, may_vouch) -> np.ndarray:
+def _spare(graph: TrustGraph, solved: _Solved, may_vouch: np.ndarray) -> np.ndarray:
     """Members allowed to vouch that one more share can still reach: a new vouch from
     them would carry it (the flow network's residual graph, searched from the source)."""
-    residual = _residual(network, flow)
-    reached = np.zeros(network.shape[0], dtype=bool)
+    n = graph.n
+    gate, source, sink = solved.gate, solved.source, solved.sink
+    used = solved.flow > 0
+    inflow = np.bincount(graph.dst[used], weights=solved.flow[used], minlength=n)
+    outflow = np.bincount(graph.src[used], weights=solved.flow[used], minlength=n)
+    founders = np.flatnonzero(solved.is_founder)
+    supplied = (solved.consumed + outflow - inflow)[founders]
+    rows = np.concatenate(
+        [np.full(len(founders), source), solved.throttled, gate[graph.src[used]], np.arange(n)]
+    )
+    cols = np.concatenate([founders, gate[solved.throttled], graph.dst[used], np.full(n, sink)])
+    values = np.concatenate(
+        [supplied, outflow[solved.throttled], solved.flow[used], solved.consumed]
+    ).astype(np.int64)
+    flow = sparse.csr_matrix((values, (rows, cols)), shape=solved.network.shape)
+    residual = _residual(solved.network, (flow - flow.T).tocsr())
+    reached = np.zeros(solved.network.shape[0], dtype=bool)
     reached[breadth_first_order(residual, source, directed=True, return_predecessors=False)] = True
     return may_vouch & reached[gate]
 
