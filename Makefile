@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint format bench messages i18n-check lock clean
+.PHONY: install run test test-fast lint format bench messages i18n-check lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# For quick local runs: all but the browser and Celery worker tests (CI runs everything).
+test-fast: install
+	$(BIN)/pytest -m "not browser and not celery_worker"
 
 lint: install
 	$(BIN)/ruff check .

@@ -198,7 +198,7 @@ def part_worker(run: Run) -> dict:
     started = time.perf_counter()
     info = run.populate("postgres", members)
     log(f"worker {size_label(members)}: vouch accepted to standing updated")
-    env = child_env(DATABASE_URL=database_url("postgres", members))
+    env = child_env(PLEDGE_DATABASE_URL=database_url("postgres", members))
     result = run_child(
         "worker", "--members", str(members), "--trials", str(run.args.worker_trials), env=env
     )

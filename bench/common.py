@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from matchmaking.environment import without_old_names
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 GRAPHS = RESULTS / "graphs"
@@ -51,23 +53,32 @@ def database_url(engine: str, members: int) -> str:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """Environment of a bench child process: bench state only, quiet logs."""
+    """Environment of a bench child process: bench state only, quiet logs.
+
+    Without the old names of Pledge's variables: Celery would read an inherited
+    ``CELERY_BROKER_URL`` before the bench's broker."""
     VAR.mkdir(parents=True, exist_ok=True)
     env = {
-        **os.environ,
+        **without_old_names(os.environ),
         "DJANGO_SETTINGS_MODULE": "matchmaking.settings",
         "PLEDGE_LOG_LEVEL": "WARNING",
         # As deployed: no query log kept in memory by the debug cursor.
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "pledge-bench-not-a-secret-" + "0" * 24,
+        "PLEDGE_DEBUG": "false",
+        "PLEDGE_SECRET_KEY": "pledge-bench-not-a-secret-" + "0" * 24,
         "PLEDGE_VAR_DIR": str(VAR),
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": BENCH_QUEUE,
-        "VOUCH_QUOTA": "1000000",
+        "PLEDGE_CELERY_BROKER_URL": BROKER_URL,
+        "PLEDGE_CELERY_TASK_DEFAULT_QUEUE": BENCH_QUEUE,
+        "PLEDGE_VOUCH_QUOTA": "1000000",
         "PYTHONPATH": str(ROOT),
     }
     env.update(extra)
     return env
+
+
+def use_env(env: dict[str, str]) -> None:
+    """Make ``env`` (from ``child_env``) the whole environment of this process."""
+    os.environ.clear()
+    os.environ.update(env)
 
 
 class ChildFailed(RuntimeError):

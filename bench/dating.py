@@ -29,6 +29,7 @@ from .common import (
     percentile,
     size_label,
     target,
+    use_env,
 )
 
 CITIES = [
@@ -118,9 +119,9 @@ def settle_database() -> None:
 
 def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
     url = copy_database(members)
-    os.environ["DATABASE_URL"] = url
+    os.environ["PLEDGE_DATABASE_URL"] = url
     if cache_url:
-        os.environ["CACHE_URL"] = cache_url
+        os.environ["PLEDGE_CACHE_URL"] = cache_url
     from .common import django_setup
 
     django_setup()
@@ -228,7 +229,7 @@ def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
 
 
 def main() -> None:
-    os.environ.update(child_env())
+    use_env(child_env())
     parser = argparse.ArgumentParser(prog="python -m bench.dating")
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--pairs", type=int, default=200)

@@ -31,8 +31,8 @@ CACHES = {"locmem": "locmemcache://pledge-bench", "redis": REDIS_CACHE_URL}
 
 
 def measure(members: int, engine: str, cache_name: str, pairs: int, seed: int) -> dict:
-    os.environ["DATABASE_URL"] = database_url(engine, members)
-    os.environ["CACHE_URL"] = CACHES[cache_name]
+    os.environ["PLEDGE_DATABASE_URL"] = database_url(engine, members)
+    os.environ["PLEDGE_CACHE_URL"] = CACHES[cache_name]
     django_setup()
     from django.core.cache import cache
     from django.db import connection

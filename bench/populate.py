@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -158,9 +159,7 @@ def populate(members: int, engine: str, *, sqlite_import: str = "direct") -> dic
     url = database_url(engine, members)
     started = time.perf_counter()
     recreate_database(url)
-    import os
-
-    os.environ["DATABASE_URL"] = url
+    os.environ["PLEDGE_DATABASE_URL"] = url
     django_setup()
     from django.core.management import call_command
     from django.db import connection
@@ -251,13 +250,11 @@ def add_missing_schema() -> list[str]:
 
 def reusable(members: int, engine: str) -> dict | None:
     """The marker of an existing bench database holding this size's graph, or None."""
-    import os
-
     graph_file, _summary = ensure_graph(members)
     url = database_url(engine, members)
     if not database_exists(url):
         return None
-    os.environ["DATABASE_URL"] = url
+    os.environ["PLEDGE_DATABASE_URL"] = url
     django_setup()
     from django.core.management import call_command
     from django.db import connections

@@ -192,7 +192,7 @@ def child_networkx(members: int, what: str, algorithm: str | None) -> dict:
 
 
 def child_e2e(members: int, clear_scores: bool) -> dict:
-    os.environ["DATABASE_URL"] = database_url("postgres", members)
+    os.environ["PLEDGE_DATABASE_URL"] = database_url("postgres", members)
     django_setup()
     from django.db import connection
 
@@ -316,7 +316,7 @@ def networkx_comparison(members: int, compute: dict, timeout: float) -> dict:
 
 
 def end_to_end(members: int, repeats: int, populate_info: dict) -> dict:
-    env = child_env(DATABASE_URL=database_url("postgres", members))
+    env = child_env(PLEDGE_DATABASE_URL=database_url("postgres", members))
     first, second = [], []
     for _ in range(repeats):
         size = ("--members", str(members))

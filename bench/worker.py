@@ -20,70 +20,19 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
-import sys
-import threading
 import time
 from functools import partial
 
-from .common import BENCH_QUEUE, ROOT, child_env, database_url, django_setup, emit, log
+from tests.worker_process import WorkerProcess
+
+from .common import BENCH_QUEUE, child_env, database_url, django_setup, emit, log, use_env
 
 STATEMENT = "A benchmark vouch: I have known this person for years and trust them fully."
 SUCCEEDED = re.compile(r"Task vouching\.recalculate_trust\[[^\]]+\] succeeded in ([0-9.]+)s")
 
 
-class Worker:
-    """A real Celery worker process on the bench queue; its log is kept for reading."""
-
-    def __init__(self, env: dict[str, str]):
-        self.lines: list[str] = []
-        self.ready = threading.Event()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "matchmaking",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "-Q",
-                BENCH_QUEUE,
-                "--without-mingle",
-                "--without-gossip",
-                "--without-heartbeat",
-                "--hostname",
-                f"bench-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-        if not self.ready.wait(timeout=90) or self.process.poll() is not None:
-            self.stop()
-            raise RuntimeError("The Celery worker did not start:\n" + "".join(self.lines[-50:]))
-
-    def _drain(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if " ready." in line:
-                self.ready.set()
-        self.ready.set()
-
-    def task_seconds(self) -> list[float]:
-        return [float(m.group(1)) for line in self.lines if (m := SUCCEEDED.search(line))]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+def task_seconds(worker: WorkerProcess) -> list[float]:
+    return [float(m.group(1)) for line in worker.lines if (m := SUCCEEDED.search(line))]
 
 
 def purge_queue() -> int:
@@ -107,8 +56,8 @@ def wait_until(predicate, timeout: float, interval: float = 0.01) -> bool:
 
 
 def measure(members: int, trials: int, timeout: float) -> dict:
-    env = child_env(DATABASE_URL=database_url("postgres", members))
-    os.environ.update(env)
+    env = child_env(PLEDGE_DATABASE_URL=database_url("postgres", members))
+    use_env(env)
     django_setup()
     from django.conf import settings
     from django.db import transaction
@@ -119,7 +68,7 @@ def measure(members: int, trials: int, timeout: float) -> dict:
     purged = purge_queue()
     # Start from stored scores that match the graph, so the only change is ours.
     prepared = services.trust_recalculate(force=True)
-    worker = Worker(env)
+    worker = WorkerProcess(queue=BENCH_QUEUE, env=env, name="bench", timeout=90)
     founder = Member.objects.founders().order_by("pk").first()
     made: list[int] = []
     results = []
@@ -130,7 +79,7 @@ def measure(members: int, trials: int, timeout: float) -> dict:
                 display_name=f"Bench newcomer {trial}",
             )
             made.append(member.pk)
-            fields = services.VouchFields(
+            fields = services.VouchTerms(
                 relationship="friend", known_for="1to3", strength=2, statement=STATEMENT
             )
             vouch = services.vouch_create(voucher=founder, vouchee=member, fields=fields)
@@ -154,11 +103,11 @@ def measure(members: int, trials: int, timeout: float) -> dict:
         Vouch.objects.filter(vouchee_id__in=made).delete()
         Member.objects.filter(pk__in=made).delete()
     times = [r["seconds"] for r in results if r["vouched"]]
-    task_seconds = worker.task_seconds()
+    worker_seconds = task_seconds(worker)
     return {
         "members": prepared.members,
         "vouches": prepared.vouches,
-        "broker": env["CELERY_BROKER_URL"],
+        "broker": env["PLEDGE_CELERY_BROKER_URL"],
         "queue": BENCH_QUEUE,
         "recalc_delay_s": settings.TRUST_RECALC_DELAY.total_seconds(),
         "messages_purged_first": purged,
@@ -166,8 +115,10 @@ def measure(members: int, trials: int, timeout: float) -> dict:
         "median_s": round(statistics.median(times), 3) if times else None,
         "max_s": max(times) if times else None,
         "all_vouched": len(times) == len(results),
-        "worker_task_seconds": task_seconds,
-        "worker_task_median_s": round(statistics.median(task_seconds), 3) if task_seconds else None,
+        "worker_task_seconds": worker_seconds,
+        "worker_task_median_s": (
+            round(statistics.median(worker_seconds), 3) if worker_seconds else None
+        ),
         "recalculation_in_this_process_s": prepared.seconds,
     }
 

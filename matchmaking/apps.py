@@ -8,4 +8,12 @@ class MatchmakingConfig(AppConfig):
     verbose_name = _("Matchmaking")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        # Models load only once the registry is ready, hence the imports here.
+        from vouching.models import ModerationRecord
+
+        from . import checks, receivers  # noqa: F401
+        from .models import ReportAction
+
+        # The moderation log lists report work between a member's standing lost and
+        # appeals, as it always has.
+        ModerationRecord.add_actions(ReportAction, before=ModerationRecord.Action.APPEAL_UPHELD)

@@ -2,33 +2,35 @@
 
 Every value has an embedded default so that a fresh checkout runs with no servers
 (SQLite, kombu's filesystem broker under var/, console email). Production and CI set
-DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
+PLEDGE_DATABASE_URL (PostgreSQL) and PLEDGE_CELERY_BROKER_URL (Redis). Every variable is
+named PLEDGE_…; matchmaking/environment.py lists the old names, which still work.
 """
 
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-env = environ.Env()
+from matchmaking.environment import PledgeEnv
+
+env = PledgeEnv()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state of an embedded setup: SQLite database, broker folder, media, beat schedule.
 VAR_DIR = Path(env.str("PLEDGE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 # CORE ---------------------------------------------------------------------------------
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+DEBUG = env.bool("PLEDGE_DEBUG", default=True)
+SECRET_KEY = env.str("PLEDGE_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
-    # Only for a local checkout: a real deployment sets DJANGO_SECRET_KEY.
+        raise ImproperlyConfigured("Set PLEDGE_SECRET_KEY when PLEDGE_DEBUG is off.")
+    # Only for a local checkout: a real deployment sets PLEDGE_SECRET_KEY.
     SECRET_KEY = "pledge-local-development-key-not-for-production-use-0123456789"  # noqa: S105
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = env.list("PLEDGE_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("PLEDGE_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,7 +84,7 @@ TEMPLATES = [
 
 # DATABASE -----------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pledge.sqlite3'}"),
+    "default": env.db("PLEDGE_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pledge.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -104,11 +106,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # those, as intended (matchmaking.models.BROWSE_COLUMNS).
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("PLEDGE_DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pledge")}
+CACHES = {"default": env.cache("PLEDGE_CACHE_URL", default="locmemcache://pledge")}
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # Trust neighbourhoods are cached per member: the default of 300 entries would evict
     # them faster than browsing reuses them.
@@ -169,7 +171,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Member images never get a public URL: views serve them after checking the viewer.
 MEDIA_ROOT = Path(env.str("PLEDGE_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -186,8 +187,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # EMAIL --------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pledge <hello@pledge.localhost>")
+vars().update(env.email_url("PLEDGE_EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("PLEDGE_DEFAULT_FROM_EMAIL", default="Pledge <hello@pledge.localhost>")
 
 # SECURITY -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -197,23 +198,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+    SECURE_SSL_REDIRECT = env.bool("PLEDGE_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("PLEDGE_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
 # CELERY -------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
+CELERY_BROKER_URL = env.str("PLEDGE_CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # matchmaking/celery.py makes these folders when Celery is first configured.
     _broker_dir = VAR_DIR / "broker"
-    _broker_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="pledge")
+CELERY_TASK_DEFAULT_QUEUE = env.str("PLEDGE_CELERY_TASK_DEFAULT_QUEUE", default="pledge")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -255,9 +256,9 @@ CELERY_BEAT_SCHEDULE = {
 PLEDGE_BASE_URL = env.str("PLEDGE_BASE_URL", default="http://localhost:8000")
 # Active vouches a member must have received before vouching (founders are exempt):
 # someone who joined on one friend's word should not bring in others yet.
-MIN_VOUCHES_TO_VOUCH = env.int("MIN_VOUCHES_TO_VOUCH", default=2)
+MIN_VOUCHES_TO_VOUCH = env.int("PLEDGE_MIN_VOUCHES_TO_VOUCH", default=2)
 # New vouches plus invitations per member per window: a pledge is a considered act.
-VOUCH_QUOTA = env.int("VOUCH_QUOTA", default=5)
+VOUCH_QUOTA = env.int("PLEDGE_VOUCH_QUOTA", default=5)
 VOUCH_QUOTA_WINDOW = timedelta(days=7)
 INVITATION_TTL = timedelta(days=14)
 # The trust metric every recalculation uses (vouching/trust/__init__.py lists them; the
@@ -268,9 +269,9 @@ TRUST_RECALC_DELAY = timedelta(seconds=env.float("PLEDGE_TRUST_RECALC_DELAY", de
 
 # Daily limits (last 24 hours), counted in the database: enough for anyone meeting
 # people in earnest, too few to spam.
-INTEREST_DAILY_QUOTA = env.int("INTEREST_DAILY_QUOTA", default=50)
-INTRODUCTION_DAILY_QUOTA = env.int("INTRODUCTION_DAILY_QUOTA", default=5)
-MESSAGE_DAILY_QUOTA = env.int("MESSAGE_DAILY_QUOTA", default=200)
+INTEREST_DAILY_QUOTA = env.int("PLEDGE_INTEREST_DAILY_QUOTA", default=50)
+INTRODUCTION_DAILY_QUOTA = env.int("PLEDGE_INTRODUCTION_DAILY_QUOTA", default=5)
+MESSAGE_DAILY_QUOTA = env.int("PLEDGE_MESSAGE_DAILY_QUOTA", default=200)
 
 # LOGGING ------------------------------------------------------------------------------
 LOGGING = {

@@ -1,7 +1,4 @@
 import os
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -13,17 +10,28 @@ from django.test import Client
 from django.utils import translation
 
 from matchmaking.celery import app as celery_app
-from vouching.services import VouchFields
+from vouching.services import VouchTerms
 
 from .factories import STATEMENT, FounderFactory, MemberFactory, VouchedMemberFactory, VouchFactory
+from .worker_process import WorkerProcess
 
-ROOT = Path(__file__).resolve().parent.parent
 # Tests publish to a queue of their own, so they never feed a development worker.
 TEST_QUEUE = f"pledge-test-{os.getpid()}"
 
 
 def pytest_configure(config):
     celery_app.conf.task_default_queue = TEST_QUEUE
+    # Whitenoise serves collected files from here once debug is off, as in tests; an
+    # empty folder is all they need (the files themselves come from the finders).
+    Path(django_settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+def pytest_collection_modifyitems(items):
+    # Whatever uses the worker is a worker test, marked or not: ``make test-fast`` leaves
+    # them out by their mark.
+    for item in items:
+        if "celery_worker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.celery_worker)
 
 
 def queue_size(queue: str = TEST_QUEUE) -> int:
@@ -106,7 +114,7 @@ def client_for(db):
 
 @pytest.fixture
 def vouch_fields():
-    return VouchFields(relationship="friend", known_for="3to10", strength=2, statement=STATEMENT)
+    return VouchTerms(relationship="friend", known_for="3to10", strength=2, statement=STATEMENT)
 
 
 def database_url() -> str:
@@ -129,56 +137,16 @@ def celery_worker(django_db_setup, django_db_blocker):
     queue_purge()
     env = {
         **os.environ,
-        "DATABASE_URL": db_url,
-        "CELERY_TASK_DEFAULT_QUEUE": TEST_QUEUE,
+        "PLEDGE_DATABASE_URL": db_url,
+        "PLEDGE_CELERY_TASK_DEFAULT_QUEUE": TEST_QUEUE,
         "PLEDGE_TRUST_RECALC_DELAY": "0.5",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "matchmaking",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "-Q",
-            TEST_QUEUE,
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-            "--hostname",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def drain():
-        # Keep reading so the worker never blocks on a full pipe; keep the log for failures.
-        for line in process.stdout:
-            lines.append(line)
-            if " ready." in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    if not ready.wait(timeout=60) or process.poll() is not None:
-        process.kill()
-        pytest.fail("The Celery worker did not start:\n" + "".join(lines))
-    process.log = lines
-    yield process
-    process.terminate()
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        worker = WorkerProcess(queue=TEST_QUEUE, env=env, name="test", timeout=60)
+    except RuntimeError as failed:
+        pytest.fail(str(failed))
+    yield worker
+    worker.stop(timeout=15)
 
 
 def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1):

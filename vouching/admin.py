@@ -4,6 +4,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import (
     Appeal,
     Invitation,
@@ -44,18 +45,14 @@ class MemberAdmin(UserAdmin):
         if change and {"is_active", "is_founder"} & set(form.changed_data):
             # Who may carry trust or be seen changed: every trust answer cached for
             # the old graph is stale now, not after the hidden list expires.
-            from .services.trust import trust_graph_changed
-
-            trust_graph_changed()
+            services.trust_graph_changed()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         member = form.instance
         was, now = getattr(member, "_was_moderator", False), _is_moderator(member.pk)
         if was != now:
-            from .services.moderation import record
-
-            record(
+            services.record(
                 actor=request.user,
                 action=(
                     ModerationRecord.Action.MODERATOR_GRANTED
@@ -80,90 +77,64 @@ def _is_moderator(member_id: int) -> bool:
     )
 
 
+class ReadOnlyAdminMixin:
+    """Rows only the services write: the admin shows them, every field read-only (unless
+    the class names its ``readonly_fields``), and never adds or deletes one."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields or [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Vouch)
-class VouchAdmin(admin.ModelAdmin):
+class VouchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Vouches change only through the services, which keep the trust graph consistent."""
+
     list_display = ["voucher", "vouchee", "strength", "relationship", "status", "created_at"]
     list_filter = ["status", "strength", "relationship"]
     search_fields = ["voucher__email", "vouchee__email"]
     raw_id_fields = ["voucher", "vouchee", "invitation"]
-    # Vouches change only through the services, which keep the trust graph consistent.
-    readonly_fields = [f.name for f in Vouch._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["inviter", "email", "status", "created_at", "expires_at", "sent_at"]
     list_filter = ["status"]
     search_fields = ["inviter__email", "email"]
-    readonly_fields = [f.name for f in Invitation._meta.fields]
     exclude = ["nonce"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TrustState)
-class TrustStateAdmin(admin.ModelAdmin):
+class TrustStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["generation", "dirty", "computed_generation", "computed_at", "metric"]
-    readonly_fields = [f.name for f in TrustState._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TrustScore)
-class TrustScoreAdmin(admin.ModelAdmin):
+class TrustScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "vouched", "score", "level"]
     list_filter = ["vouched", "level"]
     search_fields = ["member__email"]
     readonly_fields = ["member", "vouched", "score", "level"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ModerationRecord)
-class ModerationRecordAdmin(admin.ModelAdmin):
+class ModerationRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The log, to read: nobody adds, changes or deletes a record here."""
 
     list_display = ["created_at", "actor", "action", "member", "reason"]
     list_filter = ["action", "reason"]
     search_fields = ["member__email", "actor__email", "note"]
-    readonly_fields = [f.name for f in ModerationRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "member", "record", "status"]
     list_filter = ["status"]
-    readonly_fields = [f.name for f in Appeal._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

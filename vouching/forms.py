@@ -11,7 +11,7 @@ from .models import (
     Relationship,
     Strength,
 )
-from .services import VouchFields
+from .services import VouchTerms
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -77,9 +77,9 @@ class VouchForm(forms.Form):
             )
         return statement
 
-    def vouch_fields(self) -> VouchFields:
+    def vouch_fields(self) -> VouchTerms:
         data = self.cleaned_data
-        return VouchFields(
+        return VouchTerms(
             relationship=data["relationship"],
             known_for=data["known_for"],
             strength=data["strength"],

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vouching import services as vouching
-from vouching.models import Member, ModerationRecord, Vouch
+from vouching.models import Member, Vouch
 
-from ..models import Report
+from ..models import Report, ReportAction
 
-Action = ModerationRecord.Action
+Action = ReportAction
 
 
 def _lock(report: Report) -> Report:

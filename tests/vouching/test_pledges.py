@@ -107,7 +107,7 @@ def test_second_forfeit_within_a_year_suspends_the_right_to_vouch(moderator, mem
         services.vouch_create(
             voucher=member,
             vouchee=VouchedMemberFactory(),
-            fields=services.VouchFields("friend", "1to3", 2, "x" * 60),
+            fields=services.VouchTerms("friend", "1to3", 2, "x" * 60),
         )
     # Two forfeits in force: the vouches count for a quarter.
     assert pledge_weights() == {member.pk: 0.25}

@@ -157,7 +157,7 @@ def test_recently_declined_vouch_blocks_a_new_one(member, stranger, vouch_fields
     ],
 )
 def test_invalid_vouch_fields_are_refused(member, stranger, vouch_fields, field, value, message):
-    fields = services.VouchFields(**{**vouch_fields.__dict__, field: value})
+    fields = services.VouchTerms(**{**vouch_fields.__dict__, field: value})
     with pytest.raises(ValidationError, match=message) as excinfo:
         services.vouch_create(voucher=member, vouchee=stranger, fields=fields)
     assert field in excinfo.value.error_dict

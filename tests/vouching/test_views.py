@@ -466,7 +466,7 @@ def test_blocks_hold_on_member_pages_both_ways(member, client_for):
         services.vouch_create(
             voucher=member,
             vouchee=other,
-            fields=services.VouchFields("friend", "1to3", 2, "x" * 50),
+            fields=services.VouchTerms("friend", "1to3", 2, "x" * 50),
         )
     with pytest.raises(ValidationError, match="cannot block yourself"):
         services.member_block(member=member, other=member)

@@ -42,7 +42,7 @@ from .pledges import (
     forfeit_send_notice,
     pledge_forfeit,
 )
-from .rules import VouchFields, vouching_refusal, vouching_suspended_until
+from .rules import VouchTerms, vouching_refusal, vouching_suspended_until
 from .trust import (
     ENQUEUE_PRESUMED_LOST_SECONDS,
     TrustComparison,
@@ -56,6 +56,10 @@ from .trust import (
     trust_sweep_needed,
 )
 from .vouches import vouch_accept, vouch_create, vouch_decline, vouch_withdraw
+
+# The former name of ``VouchTerms``, which the abstract model ``VouchFields`` shared;
+# remove once nothing imports it.
+VouchFields = VouchTerms
 
 __all__ = [
     "Preview",
@@ -71,7 +75,7 @@ __all__ = [
     "FORFEIT_WEIGHT",
     "TrustComparison",
     "TrustRun",
-    "VouchFields",
+    "VouchTerms",
     "configured_metric_name",
     "email_mismatch_message",
     "forfeit_notices_pending",

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from .. import selectors, signals, tasks
 from ..models import Invitation, Member, Vouch
 from ..selectors import InvitationUnusable
-from .rules import VouchFields, _check_may_vouch, _lock_voucher
+from .rules import VouchTerms, _check_may_vouch, _lock_voucher
 from .trust import trust_graph_changed
 from .vouches import vouch_create
 
 
 def vouch_or_invite(
-    *, voucher: Member, email: str, fields: VouchFields, language: str = "en"
+    *, voucher: Member, email: str, fields: VouchTerms, language: str = "en"
 ) -> Vouch | Invitation:
     """Vouch for whoever owns ``email``: a vouch if they are a member, else an invitation."""
     existing = selectors.member_by_email(email)
@@ -31,7 +31,7 @@ def vouch_or_invite(
 
 @transaction.atomic
 def invitation_create(
-    *, inviter: Member, email: str, fields: VouchFields, language: str = "en"
+    *, inviter: Member, email: str, fields: VouchTerms, language: str = "en"
 ) -> Invitation:
     """Write a vouch for someone who is not a member and email them a link to join."""
     inviter = _lock_voucher(inviter)

@@ -29,7 +29,10 @@ DECLINED_VOUCH_COOLDOWN_DAYS = 90
 
 
 @dataclass(frozen=True)
-class VouchFields:
+class VouchTerms:
+    """What a person writes when they vouch, on its way from a form to a vouch or an
+    invitation (which store it in the columns of ``models.VouchFields``)."""
+
     relationship: str
     known_for: str
     strength: int

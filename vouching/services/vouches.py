@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from .. import signals
 from ..models import Appeal, Member, ModerationRecord, Vouch
 from ..selectors import is_blocked
-from .rules import DECLINED_VOUCH_COOLDOWN_DAYS, VouchFields, _check_may_vouch, _lock_voucher
+from .rules import DECLINED_VOUCH_COOLDOWN_DAYS, VouchTerms, _check_may_vouch, _lock_voucher
 from .trust import trust_graph_changed
 
 
 @transaction.atomic
-def vouch_create(*, voucher: Member, vouchee: Member, fields: VouchFields) -> Vouch:
+def vouch_create(*, voucher: Member, vouchee: Member, fields: VouchTerms) -> Vouch:
     """Vouch for an existing member; it counts once the vouchee accepts it."""
     voucher = _lock_voucher(voucher)
     if voucher.pk == vouchee.pk:
