@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import transaction
 from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,6 @@ member_moderated = Signal()
 
 def send_after_commit(signal: Signal, **kwargs) -> None:
     """Send ``signal`` once the current transaction commits; receivers' errors are logged."""
-    from django.db import transaction
 
     def send():
         for receiver, response in signal.send_robust(sender=None, **kwargs):
