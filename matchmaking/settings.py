@@ -19,6 +19,8 @@ env = PledgeEnv()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state of an embedded setup: SQLite database, broker folder, media, beat schedule.
+# Settings only name its folders; what uses one makes it (``migrate`` the database's,
+# Celery its own, file storage the media's, ``collectstatic`` the static files').
 VAR_DIR = Path(env.str("PLEDGE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 # CORE ---------------------------------------------------------------------------------
