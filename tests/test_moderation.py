@@ -372,7 +372,7 @@ def console_urls(community):
     )
     appeal_record = services.record(actor=None, action="forfeit", member=community["ann"])
     appeal = Appeal.objects.create(record=appeal_record, member=community["ann"], text="x")
-    from matchmaking import moderation_urls
+    from matchmaking.moderation import urls as moderation_urls
 
     ids = {
         "report_id": report.pk,

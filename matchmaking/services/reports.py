@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vouching import services as vouching_services
-from vouching.models import Member, ModerationRecord, Vouch
+from vouching.models import Member, ModerationRecord
 
 from ..models import Report
 
@@ -168,8 +168,3 @@ def report_dismiss(*, report: Report, moderator: Member, note: str = "") -> Repo
     _check_may_work(report, moderator)
     _close(report, moderator=moderator, status=Report.Status.DISMISSED, note=note)
     return report
-
-
-def vouches_of_report(report: Report) -> list[Vouch]:
-    """How the reported member got in: the vouches that stand for them."""
-    return list(Vouch.objects.accepted().received_by(report.reported).select_related("voucher"))
