@@ -12,6 +12,7 @@ from ..selectors import console_summary, log_export_records, log_records
 
 @moderator_required
 def dashboard(request):
+    # The summary's fields are the page's names.
     return render(request, "moderation/dashboard.html", vars(console_summary()))
 
 

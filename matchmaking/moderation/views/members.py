@@ -29,7 +29,7 @@ from ..selectors import (
 @moderator_required
 def member_detail(request, public_id):
     member = get_object_or_404(Member.objects.select_related("trust"), public_id=public_id)
-    dossier = member_dossier(member=member)
+    dossier = member_dossier(member=member)  # its fields are the page's names
     return render(
         request,
         "moderation/member.html",
