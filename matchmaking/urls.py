@@ -9,5 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("vouching.urls")),
     path("", include("matchmaking.dating_urls")),
-    path("moderation/", include("matchmaking.moderation_urls")),
+    path("moderation/", include("matchmaking.moderation.urls")),
 ]

@@ -3,6 +3,8 @@ import time
 from pathlib import Path
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
@@ -12,7 +14,14 @@ from django.utils import translation
 from matchmaking.celery import app as celery_app
 from vouching.services import VouchTerms
 
-from .factories import STATEMENT, FounderFactory, MemberFactory, VouchedMemberFactory, VouchFactory
+from .factories import (
+    STATEMENT,
+    FounderFactory,
+    MemberFactory,
+    ModeratorFactory,
+    VouchedMemberFactory,
+    VouchFactory,
+)
 from .worker_process import WorkerProcess
 
 # Tests publish to a queue of their own, so they never feed a development worker.
@@ -107,6 +116,33 @@ def client_for(db):
     def make(member) -> Client:
         client = Client()
         client.force_login(member)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def moderator(db):
+    return ModeratorFactory()
+
+
+@pytest.fixture
+def with_second_factor(db):
+    """``with_second_factor(member)``: a client signed in as ``member`` whose session
+    passed a TOTP check, as the moderators' console requires."""
+
+    def make(member) -> Client:
+        if not is_mfa_enabled(member):
+            TOTP.activate(member, generate_totp_secret())
+        client = Client()
+        client.force_login(member)
+        session = client.session
+        session["account_authentication_methods"] = [
+            {"method": "password", "at": time.time()},
+            {"method": "mfa", "at": time.time(), "type": "totp"},
+        ]
+        session["account_authentication_methods_user"] = str(member.pk)
+        session.save()
         return client
 
     return make

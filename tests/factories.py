@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from vouching.models import Invitation, KnownFor, Member, Relationship, TrustScore, Vouch
+from vouching.services import moderator_grant
 
 PASSWORD = "a-long-test-password-42"
 STATEMENT = (
@@ -28,6 +29,18 @@ class MemberFactory(factory.django.DjangoModelFactory):
     def verified_email(obj, create, extracted, **kwargs):
         if create:
             EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
+
+
+class ModeratorFactory(MemberFactory):
+    """A member with the moderator role, granted (and so on the record) as the
+    ``grant_moderator`` command grants it."""
+
+    display_name = "Moderator"
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create:
+            moderator_grant(member=obj)
 
 
 class FounderFactory(MemberFactory):

@@ -188,13 +188,13 @@ def test_dating_pages_read_entirely_in_chinese(chinese_client):
 
 
 @pytest.mark.django_db
-def test_moderation_pages_read_entirely_in_chinese():
+def test_moderation_pages_read_entirely_in_chinese(with_second_factor):
     from datetime import timedelta
 
     from django.utils import timezone
 
     from matchmaking import services as dating
-    from tests.test_moderation import moderator, with_second_factor
+    from tests.factories import ModeratorFactory
     from vouching import services
     from vouching.models import ModerationRecord
 
@@ -203,7 +203,7 @@ def test_moderation_pages_read_entirely_in_chinese():
     jon = VouchedMemberFactory(display_name="乔")
     vouch = VouchFactory(voucher=founder, vouchee=mei, statement=CHINESE_STATEMENT)
     VouchFactory(voucher=mei, vouchee=jon, statement=CHINESE_STATEMENT)
-    mod = moderator()
+    mod = ModeratorFactory()
     mod.display_name = "管"
     mod.save()
     report = dating.report_file(reporter=jon, reported=mei, reason="fake", note="照片不是本人。")

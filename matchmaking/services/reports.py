@@ -9,12 +9,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vouching import services as vouching
-from vouching.models import Member, Vouch
+from vouching import services as vouching_services
+from vouching.models import Member
 
 from ..models import Report, ReportAction
 
 Action = ReportAction
+# How closing a report is logged, by the status it closes with.
+CLOSED_AS = {
+    Report.Status.RESOLVED: Action.REPORT_RESOLVED,
+    Report.Status.DISMISSED: Action.REPORT_DISMISSED,
+}
 
 
 def _lock(report: Report) -> Report:
@@ -44,7 +49,7 @@ def report_claim(*, report: Report, moderator: Member) -> Report:
         report.claimed_by = moderator
         report.claimed_at = timezone.now()
         report.save(update_fields=["claimed_by", "claimed_at"])
-        vouching.record(
+        vouching_services.record(
             actor=moderator,
             action=Action.REPORT_CLAIMED,
             member=report.reported,
@@ -64,7 +69,7 @@ def report_release(*, report: Report, moderator: Member) -> Report:
     report.claimed_by = None
     report.claimed_at = None
     report.save(update_fields=["claimed_by", "claimed_at"])
-    vouching.record(
+    vouching_services.record(
         actor=moderator,
         action=Action.REPORT_RELEASED,
         member=report.reported,
@@ -90,73 +95,76 @@ def report_resolve(
     _check_may_work(report, moderator)
     if not note.strip():
         raise ValidationError({"note": _("Explain the action: the member will read it.")})
-    if action == "revoke_vouch":
-        if report.vouch is None:
-            raise ValidationError(_("This report is not about a vouch."), code="no_vouch")
-        vouching.vouch_revoke(
-            vouch=report.vouch,
-            moderator=moderator,
-            reason=reason,
-            note=note,
-            report_id=report.pk,
-        )
-    elif action == "suspend":
-        vouching.member_suspend(
-            member=report.reported,
-            moderator=moderator,
-            until=until,
-            reason=reason,
-            note=note,
-            revoke_given=revoke_given,
-            report_id=report.pk,
-        )
-    elif action == "ban":
-        vouching.member_ban(
-            member=report.reported,
-            moderator=moderator,
-            reason=reason,
-            note=note,
-            revoke_given=revoke_given,
-            report_id=report.pk,
-        )
-    elif action != "none":
-        raise ValidationError({"action": _("Choose what to do.")}, code="action")
-    now = timezone.now()
-    report.status = Report.Status.RESOLVED
-    report.closed_by = moderator
-    report.closed_at = now
-    report.resolution = note.strip()
-    report.save(update_fields=["status", "closed_by", "closed_at", "resolution"])
-    vouching.record(
-        actor=moderator,
-        action=Action.REPORT_RESOLVED,
-        member=report.reported,
-        report_id=report.pk,
-        note=note.strip(),
+    _act(
+        report,
+        moderator=moderator,
+        action=action,
+        reason=reason,
+        note=note,
+        until=until,
+        revoke_given=revoke_given,
+    )
+    _close(
+        report,
+        moderator=moderator,
+        status=Report.Status.RESOLVED,
+        note=note,
         after={"action": action},
     )
     return report
+
+
+def _act(
+    report: Report,
+    *,
+    moderator: Member,
+    action: str,
+    reason: str,
+    note: str,
+    until: datetime | None,
+    revoke_given: bool,
+) -> None:
+    """Do what resolving ``report`` with ``action`` does, on the record as an act of its
+    own that names the report."""
+    if action == "revoke_vouch":
+        if report.vouch is None:
+            raise ValidationError(_("This report is not about a vouch."), code="no_vouch")
+        vouching_services.vouch_revoke(
+            vouch=report.vouch, moderator=moderator, reason=reason, note=note, report_id=report.pk
+        )
+        return
+    removal = {"moderator": moderator, "reason": reason, "note": note, "report_id": report.pk}
+    if action == "suspend":
+        vouching_services.member_suspend(
+            member=report.reported, until=until, revoke_given=revoke_given, **removal
+        )
+    elif action == "ban":
+        vouching_services.member_ban(member=report.reported, revoke_given=revoke_given, **removal)
+    elif action != "none":
+        raise ValidationError({"action": _("Choose what to do.")}, code="action")
+
+
+def _close(
+    report: Report, *, moderator: Member, status: str, note: str, after: dict | None = None
+) -> None:
+    report.status = status
+    report.closed_by = moderator
+    report.closed_at = timezone.now()
+    report.resolution = note.strip()
+    report.save(update_fields=["status", "closed_by", "closed_at", "resolution"])
+    vouching_services.record(
+        actor=moderator,
+        action=CLOSED_AS[status],
+        member=report.reported,
+        report_id=report.pk,
+        note=note.strip(),
+        after=after,
+    )
 
 
 @transaction.atomic
 def report_dismiss(*, report: Report, moderator: Member, note: str = "") -> Report:
     report = _lock(report)
     _check_may_work(report, moderator)
-    report.status = Report.Status.DISMISSED
-    report.closed_by = moderator
-    report.closed_at = timezone.now()
-    report.resolution = note.strip()
-    report.save(update_fields=["status", "closed_by", "closed_at", "resolution"])
-    vouching.record(
-        actor=moderator,
-        action=Action.REPORT_DISMISSED,
-        member=report.reported,
-        report_id=report.pk,
-        note=note.strip(),
-    )
+    _close(report, moderator=moderator, status=Report.Status.DISMISSED, note=note)
     return report
-
-
-def vouches_of_report(report: Report) -> list[Vouch]:
-    """How the reported member got in: the vouches that stand for them."""
-    return list(Vouch.objects.accepted().received_by(report.reported).select_related("voucher"))

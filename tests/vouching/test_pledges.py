@@ -16,11 +16,6 @@ from vouching.trust.database import load_trust_graph, pledge_weights
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def moderator():
-    return MemberFactory(is_staff=True)
-
-
 def send_notices():
     return sum(
         services.forfeit_send_notice(forfeit_id=i) for i in services.forfeit_notices_pending()

@@ -5,6 +5,7 @@ message a person can read (keyed by form field where one applies); views show it
 the form, never as an error page.
 """
 
+from .appeals import appeal_decide, appeal_file
 from .invitations import (
     email_mismatch_message,
     invitation_create,
@@ -23,18 +24,7 @@ from .members import (
     password_set_link,
     placeholder_claim,
 )
-from .moderation import (
-    Preview,
-    appeal_decide,
-    appeal_file,
-    member_ban,
-    member_reinstate,
-    member_suspend,
-    moderation_preview,
-    moderator_grant,
-    record,
-    vouch_revoke,
-)
+from .moderation import moderator_grant, record
 from .pledges import (
     FORFEIT_DAYS,
     FORFEIT_WEIGHT,
@@ -42,6 +32,9 @@ from .pledges import (
     forfeit_send_notice,
     pledge_forfeit,
 )
+from .previews import Preview, moderation_preview
+from .removals import member_ban, member_reinstate, member_suspend
+from .revocations import vouch_revoke
 from .rules import VouchTerms, vouching_refusal, vouching_suspended_until
 from .trust import (
     ENQUEUE_PRESUMED_LOST_SECONDS,
@@ -56,10 +49,6 @@ from .trust import (
     trust_sweep_needed,
 )
 from .vouches import vouch_accept, vouch_create, vouch_decline, vouch_withdraw
-
-# The former name of ``VouchTerms``, which the abstract model ``VouchFields`` shared;
-# remove once nothing imports it.
-VouchFields = VouchTerms
 
 __all__ = [
     "Preview",

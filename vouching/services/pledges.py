@@ -1,11 +1,11 @@
 """Pledge accountability: when someone turns out to be bad news, their vouchers pay.
 
 A moderator revoking a vouch as a bad vouch, or suspending or banning a member (see
-``moderation.py``), forfeits the pledge of the members who vouched: their vouches count
-for half (``FORFEIT_WEIGHT``) for ``FORFEIT_DAYS``, and a second forfeit within
-``REPEAT_WINDOW_DAYS`` suspends their right to vouch for as long. Every forfeit is
-recorded, the voucher is told, and the trust metrics take the weight into account from
-the next recalculation.
+``revocations.py`` and ``removals.py``), forfeits the pledge of the members who vouched:
+their vouches count for half (``FORFEIT_WEIGHT``) for ``FORFEIT_DAYS``, and a second
+forfeit within ``REPEAT_WINDOW_DAYS`` suspends their right to vouch for as long. Every
+forfeit is recorded, the voucher is told, and the trust metrics take the weight into
+account from the next recalculation.
 """
 
 from __future__ import annotations
