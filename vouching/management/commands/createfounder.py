@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from vouching import services
+from vouching.models import Member
 
 
 class Command(BaseCommand):
@@ -44,8 +45,6 @@ class Command(BaseCommand):
             self.stdout.write(services.password_set_link(founder))
 
     def _ask_password(self, email, display_name):
-        from vouching.models import Member
-
         for _attempt in range(3):
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
