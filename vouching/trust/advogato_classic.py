@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Hashable, Iterable, Sequence
+from typing import NamedTuple
 
 DEFAULT_SOURCE = "-"
 
@@ -127,61 +128,74 @@ class _Network:
         queue order. The original stops when it dequeues an unaccepted "in" state; with a
         FIFO queue that is the first such state enqueued, so stopping there is the same.
         """
-        found = self._find_path(seed)
-        if found is None:
+        path = self._find_path(seed)
+        if path is None:
             return False
-        self._apply_path(*found)
+        self._apply_path(path)
         return True
 
-    def _find_path(self, seed: int) -> tuple[_StateQueue, int] | None:
-        """The search's queue and the entry of the unaccepted "in" state it ended on."""
+    def _find_path(self, seed: int) -> _Queue | None:
+        """The search's queue, whose last entry is the unaccepted "in" state the path ends
+        on; None if there is no such state."""
         node_flow, node_sink, capacity = self.node_flow, self.node_sink, self.capacity
         out_adj, flowing_in, edge_src = self.out_adj, self.flowing_in, self.edge_src
         seen_in = bytearray(len(node_flow))
         seen_out = bytearray(len(node_flow))
-        queue = _StateQueue(seed)
+        q_node, q_out, q_pred, q_edge = queue = _Queue([seed], [False], [-1], [-1])
         seen_in[seed] = 1
         if not node_sink[seed]:
-            return queue, 0
+            return queue
         head = 0
-        while head < len(queue.node):
-            node = queue.node[head]
-            if queue.out[head]:
+        while head < len(q_node):
+            node = q_node[head]
+            if q_out[head]:
                 if node_flow[node] > 0 and not seen_in[node]:
                     # Undo flow through the node (residual step from "out" back to "in").
                     seen_in[node] = 1
-                    entry = queue.push(node, False, head, -1)
+                    q_node.append(node)
+                    q_out.append(False)
+                    q_pred.append(head)
+                    q_edge.append(-1)
                     if not node_sink[node]:
-                        return queue, entry
+                        return queue
                 for dst, edge in out_adj[node]:
                     if not seen_in[dst]:
                         seen_in[dst] = 1
-                        entry = queue.push(dst, False, head, edge)
+                        q_node.append(dst)
+                        q_out.append(False)
+                        q_pred.append(head)
+                        q_edge.append(edge)
                         if not node_sink[dst]:
-                            return queue, entry
+                            return queue
             else:
                 if node_flow[node] < capacity[node] and not seen_out[node]:
                     seen_out[node] = 1
-                    queue.push(node, True, head, -1)
+                    q_node.append(node)
+                    q_out.append(True)
+                    q_pred.append(head)
+                    q_edge.append(-1)
                 for edge in flowing_in[node]:
                     src = edge_src[edge]
                     if not seen_out[src]:
                         seen_out[src] = 1
-                        queue.push(src, True, head, edge)
+                        q_node.append(src)
+                        q_out.append(True)
+                        q_pred.append(head)
+                        q_edge.append(edge)
             head += 1
         return None
 
-    def _apply_path(self, queue: _StateQueue, found: int) -> None:
+    def _apply_path(self, path: _Queue) -> None:
         """Accept the node the path ends on, and move one unit along the path back to the
         seed: through nodes, along edges, or back against the flow on an edge."""
         node_flow, edge_flow, flowing_in = self.node_flow, self.edge_flow, self.flowing_in
-        self.node_sink[queue.node[found]] = 1
-        entry = found
+        entry = len(path.node) - 1
+        self.node_sink[path.node[entry]] = 1
         while entry != 0:
-            edge = queue.edge[entry]
+            edge = path.edge[entry]
             if edge < 0:
-                node_flow[queue.node[entry]] += 1 if queue.out[entry] else -1
-            elif queue.out[entry]:
+                node_flow[path.node[entry]] += 1 if path.out[entry] else -1
+            elif path.out[entry]:
                 # Reached an "out" state backwards along an edge: cancel a unit on it.
                 edge_flow[edge] -= 1
                 if not edge_flow[edge]:
@@ -190,7 +204,18 @@ class _Network:
                 edge_flow[edge] += 1
                 if edge_flow[edge] == 1:
                     insort(flowing_in[self.edge_dst[edge]], edge)
-            entry = queue.pred[entry]
+            entry = path.pred[entry]
+
+
+class _Queue(NamedTuple):
+    """The augmenting search's queue of states, one entry per state: its node, its side
+    (True for "out"), the entry it came from, and the edge used to reach it (-1 for a step
+    between a node's "in" and "out")."""
+
+    node: list[int]
+    out: list[bool]
+    pred: list[int]
+    edge: list[int]
 
 
 class _GreedyTree:
@@ -277,28 +302,6 @@ class _GreedyTree:
         self.resid[node] -= self.added - self.charged[depth]
         self.charged[depth] = self.added
         return node, depth, self.resid[node]
-
-
-class _StateQueue:
-    """The augmenting search's queue, one entry per state: its node, its side ("out" or
-    "in"), the entry it came from, and the edge used to reach it (-1 for a step between a
-    node's "in" and "out")."""
-
-    __slots__ = ("node", "out", "pred", "edge")
-
-    def __init__(self, seed: int) -> None:
-        self.node = [seed]
-        self.out = [False]
-        self.pred = [-1]
-        self.edge = [-1]
-
-    def push(self, node: int, out: bool, pred: int, edge: int) -> int:
-        """Enqueue a state; returns its entry."""
-        self.node.append(node)
-        self.out.append(out)
-        self.pred.append(pred)
-        self.edge.append(edge)
-        return len(self.node) - 1
 
 
 def _max_flow(
