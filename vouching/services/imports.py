@@ -209,36 +209,17 @@ def vouches_import(
             cursor.execute("SET LOCAL synchronous_commit = off")
     triples = list(parse_vouch_lines(lines, summary))
     founders = list(dict.fromkeys(founders or []))
-    names = list(dict.fromkeys([*founders, *(n for t in triples for n in t[:2])]))
-    existing = _members_by_name(names)
-    new_names = [n for n in names if n not in existing]
     now = timezone.now()
 
     def stage(label: str, total: int) -> Callable[[int], None]:
         return progress(label, total) if progress else (lambda step=1: None)
 
-    _create_members(new_names, now, stage("members", len(new_names)))
-    summary.members_created = len(new_names)
-    ids = {**existing, **_members_by_name(new_names)}
+    ids, existing = _members_ensure(founders, triples, summary, now, stage)
     if founders:
         Member.objects.filter(pk__in=[ids[f] for f in founders]).update(is_founder=True)
         summary.founders = founders
-    present: set[tuple[int, int]] = set()
-    if existing:
-        known = [ids[n] for n in existing]
-        for start in range(0, len(known), BATCH):
-            present.update(
-                Vouch.objects.active()
-                .filter(voucher_id__in=known[start : start + BATCH])
-                .values_list("voucher_id", "vouchee_id")
-            )
-    rows = []
-    for voucher, vouchee, strength in triples:
-        pair = (ids[voucher], ids[vouchee])
-        if pair in present:
-            summary.already_present += 1
-            continue
-        rows.append((*pair, strength))
+    present = _vouches_present([ids[n] for n in existing])
+    rows = _vouches_new(triples, ids, present, summary)
     _create_vouches(rows, now, stage("vouches", len(rows)))
     summary.vouches = len(rows)
     if capacities is not None:
@@ -252,6 +233,48 @@ def vouches_import(
             # Fresh statistics, or the planner keeps thinking the tables are empty.
             cursor.execute(f"ANALYZE {Member._meta.db_table}, {Vouch._meta.db_table}")
     return summary
+
+
+def _members_ensure(
+    founders: list[str], triples: list[tuple[str, str, int]], summary: ImportSummary, now, stage
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Every name's member id, creating placeholders for the names not known yet
+    (founders first); and the ids of the members who were there already."""
+    names = list(dict.fromkeys([*founders, *(n for t in triples for n in t[:2])]))
+    existing = _members_by_name(names)
+    new_names = [n for n in names if n not in existing]
+    _create_members(new_names, now, stage("members", len(new_names)))
+    summary.members_created = len(new_names)
+    return {**existing, **_members_by_name(new_names)}, existing
+
+
+def _vouches_present(voucher_ids: list[int]) -> set[tuple[int, int]]:
+    """(voucher, vouchee) of the active vouches these members have given."""
+    present: set[tuple[int, int]] = set()
+    for start in range(0, len(voucher_ids), BATCH):
+        present.update(
+            Vouch.objects.active()
+            .filter(voucher_id__in=voucher_ids[start : start + BATCH])
+            .values_list("voucher_id", "vouchee_id")
+        )
+    return present
+
+
+def _vouches_new(
+    triples: list[tuple[str, str, int]],
+    ids: dict[str, int],
+    present: set[tuple[int, int]],
+    summary: ImportSummary,
+) -> list[tuple[int, int, int]]:
+    """(voucher id, vouchee id, strength) of the vouches not present already, in order."""
+    rows = []
+    for voucher, vouchee, strength in triples:
+        pair = (ids[voucher], ids[vouchee])
+        if pair in present:
+            summary.already_present += 1
+            continue
+        rows.append((*pair, strength))
+    return rows
 
 
 def vouch_tables_settle() -> bool:

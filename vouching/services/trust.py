@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -20,7 +21,8 @@ from django.utils import timezone
 from .. import signals, tasks
 from ..models import TrustState
 from ..trust import get_metric
-from ..trust.database import load_trust_graph, store_scores, store_trust_result
+from ..trust.database import StoredTrust, load_trust_graph, store_scores, store_trust_result
+from ..trust.graph import TrustGraph, TrustResult
 
 logger = logging.getLogger(__name__)
 
@@ -131,52 +133,20 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
     if not state.dirty and not force:
         return None
     started = time.perf_counter()
-    TrustState.objects.filter(pk=state.pk).update(enqueued_at=None, run_started_at=timezone.now())
-    # Read the generation before the graph: a change that lands in between is then in
-    # the graph but not in the generation, which only costs one more run.
-    generation = TrustState.objects.values_list("generation", flat=True).get(pk=state.pk)
+    generation = _run_start(state.pk)
     graph = load_trust_graph()
     loaded = time.perf_counter()
     result = metric.compute(graph)
     computed = time.perf_counter()
-    with transaction.atomic():
-        state = TrustState.objects.select_for_update().get(pk=state.pk)
-        if state.computed_generation is not None and generation < state.computed_generation:
-            logger.info("Trust run for generation %s superseded; not stored.", generation)
-            return None
-        stored = store_trust_result(graph, result, scores_later=True)
-        lost_records: list[int] = []
-        if len(stored.lost):
-            from .moderation import record_standing_lost
-
-            lost_records = record_standing_lost(
-                stored.lost.tolist(),
-                generation=generation,
-                since=state.computed_at,
-                carriers=stored.lost_carriers,
-            )
-        previous_metric = state.metric
-        state.computed_generation = generation
-        state.computed_at = timezone.now()
-        state.metric = metric.name
-        state.run_started_at = None
-        if state.generation == generation:
-            state.dirty = False
-        state.save()
-        changed_ids = tuple(int(i) for i in stored.standing_changed)
-        if changed_ids:
-            transaction.on_commit(
-                lambda: signals.standing_changed.send_robust(
-                    sender=TrustState, member_ids=changed_ids, generation=generation
-                )
-            )
-        # Members are told they lost standing when the graph changed, not when the
-        # operator chose another metric (the records keep it all the same).
-        if lost_records and previous_metric in ("", metric.name):
-            signals.send_after_commit(signals.standing_lost, record_ids=lost_records)
+    first = _store_standing(
+        state.pk, generation=generation, graph=graph, result=result, metric_name=metric.name
+    )
+    if first is None:
+        return None
     published = time.perf_counter()
+    stored = first.stored
     changed = int(stored.standing_changed_rows)
-    if stored.scores_pending is not None and _store_drift(state.pk, state.computed_at, stored):
+    if stored.scores_pending is not None and _store_drift(state.pk, first.computed_at, stored):
         changed += len(stored.scores_pending.ids)
     finished = time.perf_counter()
     logger.info(
@@ -193,7 +163,7 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
         members=graph.n,
         vouches=graph.m,
         changed=changed,
-        standing_changed=changed_ids,
+        standing_changed=first.standing_changed,
         seconds={
             "load": round(loaded - started, 3),
             "compute": round(computed - loaded, 3),
@@ -201,6 +171,70 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
             "standing_published": round(published - started, 3),
             "total": round(finished - started, 3),
         },
+    )
+
+
+class StandingStored(NamedTuple):
+    """What the first step of a run stored."""
+
+    stored: StoredTrust
+    computed_at: datetime  # the stamp it left on the state: the second step checks it
+    standing_changed: tuple[int, ...]  # member ids
+
+
+def _run_start(state_pk: int) -> int:
+    """Mark a run as started (any request for one is taken) and return the generation it
+    computes."""
+    TrustState.objects.filter(pk=state_pk).update(enqueued_at=None, run_started_at=timezone.now())
+    # Read the generation before the graph: a change that lands in between is then in
+    # the graph but not in the generation, which only costs one more run.
+    return TrustState.objects.values_list("generation", flat=True).get(pk=state_pk)
+
+
+def _store_standing(
+    state_pk: int, *, generation: int, graph: TrustGraph, result: TrustResult, metric_name: str
+) -> StandingStored | None:
+    """First step of a run, in one transaction: standing (and every new or re-levelled
+    row), the records of standing lost, the state marked computed, and the signals sent
+    once it commits. None if a newer generation was stored meanwhile."""
+    with transaction.atomic():
+        state = TrustState.objects.select_for_update().get(pk=state_pk)
+        if state.computed_generation is not None and generation < state.computed_generation:
+            logger.info("Trust run for generation %s superseded; not stored.", generation)
+            return None
+        stored = store_trust_result(graph, result, scores_later=True)
+        lost_records = _record_standing_lost(stored, generation=generation, since=state.computed_at)
+        previous_metric = state.metric
+        state.computed_generation = generation
+        state.computed_at = timezone.now()
+        state.metric = metric_name
+        state.run_started_at = None
+        if state.generation == generation:
+            state.dirty = False
+        state.save()
+        changed_ids = tuple(int(i) for i in stored.standing_changed)
+        if changed_ids:
+            transaction.on_commit(
+                lambda: signals.standing_changed.send_robust(
+                    sender=TrustState, member_ids=changed_ids, generation=generation
+                )
+            )
+        # Members are told they lost standing when the graph changed, not when the
+        # operator chose another metric (the records keep it all the same).
+        if lost_records and previous_metric in ("", metric_name):
+            signals.send_after_commit(signals.standing_lost, record_ids=lost_records)
+    return StandingStored(stored, state.computed_at, changed_ids)
+
+
+def _record_standing_lost(stored: StoredTrust, *, generation: int, since) -> list[int]:
+    """The moderation records of the members who lost standing in this run (their ids)."""
+    if not len(stored.lost):
+        return []
+    # Moderation imports this module: importing it at the top would be a cycle.
+    from .moderation import record_standing_lost
+
+    return record_standing_lost(
+        stored.lost.tolist(), generation=generation, since=since, carriers=stored.lost_carriers
     )
 
 

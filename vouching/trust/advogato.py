@@ -23,6 +23,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import maximum_flow
 
+from .advogato_classic import classic_levels
 from .graph import TrustGraph, TrustResult
 
 ADVOGATO_CAPACITIES = (800, 200, 50, 12, 4, 2, 1)
@@ -197,8 +198,6 @@ class ClassicAdvogatoMetric:
     name = "advogato-classic"
 
     def compute(self, graph: TrustGraph) -> TrustResult:
-        from .advogato_classic import classic_levels
-
         source = -1  # member ids are positive: no clash with the supersource
         levels = classic_levels(
             list(zip(graph.src.tolist(), graph.dst.tolist(), graph.strength.tolist(), strict=True)),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Hashable, Iterable, Sequence
+from typing import NamedTuple
 
 DEFAULT_SOURCE = "-"
 
@@ -94,65 +95,10 @@ class _Network:
         node's residual to it, and charges ancestors for the nodes added below them when it
         climbs back. This mirrors the original's quirks, which decide the initial flow.
         """
-        succs = self.succs
-        resid = list(self.capacity)
-        parent = [-1] * len(succs)
-        children: list[list[int] | None] = [None] * len(succs)
-        parent[seed] = seed
-        resid[seed] -= 1  # the seed's own unit to the supersink
-        next_child = [0] * n_levels  # per depth: index of the next child to walk into
-        charged = [0] * n_levels  # per depth: additions already charged to that ancestor
-
+        tree = _GreedyTree(self.succs, self.capacity, seed, n_levels)
         for level in range(n_levels):
-            added = 0
-            node, depth, cap = seed, 0, resid[seed]
-            next_child[0] = 0
-            charged[0] = 0
-            while True:
-                if depth == level:
-                    kids = []
-                    for succ in succs[node]:
-                        if cap <= 0:
-                            break
-                        if parent[succ] == -1:
-                            parent[succ] = node
-                            kids.append(succ)
-                            resid[succ] -= 1
-                            added += 1
-                            cap -= 1
-                    children[node] = kids
-                    resid[node] = cap
-                    if level == 0:
-                        break
-                    while depth > 0:
-                        depth -= 1
-                        node = parent[node]
-                        resid[node] -= added - charged[depth]
-                        charged[depth] = added
-                        cap = resid[node]
-                        if next_child[depth] < len(children[node]):
-                            break
-                    if depth == 0 and next_child[0] == len(children[node]):
-                        break
-                elif next_child[depth] < len(children[node]):
-                    node = children[node][next_child[depth]]
-                    if cap > resid[node]:
-                        cap = resid[node]
-                    else:
-                        resid[node] = cap
-                    next_child[depth] += 1
-                    depth += 1
-                    next_child[depth] = 0
-                    charged[depth] = added
-                else:
-                    if depth == 0:
-                        break
-                    depth -= 1
-                    node = parent[node]
-                    resid[node] -= added - charged[depth]
-                    charged[depth] = added
-                    cap = resid[node]
-        return parent
+            tree.add_depth(level)
+        return tree.parent
 
     def flow_from_tree(self, parent: list[int]) -> None:
         """Send one unit along the tree path to every tree node, then move to the
@@ -182,22 +128,25 @@ class _Network:
         queue order. The original stops when it dequeues an unaccepted "in" state; with a
         FIFO queue that is the first such state enqueued, so stopping there is the same.
         """
+        path = self._find_path(seed)
+        if path is None:
+            return False
+        self._apply_path(path)
+        return True
+
+    def _find_path(self, seed: int) -> _Queue | None:
+        """The search's queue, whose last entry is the unaccepted "in" state the path ends
+        on; None if there is no such state."""
         node_flow, node_sink, capacity = self.node_flow, self.node_sink, self.capacity
-        out_adj, flowing_in = self.out_adj, self.flowing_in
-        edge_src, edge_flow = self.edge_src, self.edge_flow
+        out_adj, flowing_in, edge_src = self.out_adj, self.flowing_in, self.edge_src
         seen_in = bytearray(len(node_flow))
         seen_out = bytearray(len(node_flow))
-        # Queue entries: node, side ("out" or "in"), the entry it came from, and the edge
-        # used to reach it (-1 for a step between a node's "in" and "out").
-        q_node = [seed]
-        q_out = [False]
-        q_pred = [-1]
-        q_edge = [-1]
+        q_node, q_out, q_pred, q_edge = queue = _Queue([seed], [False], [-1], [-1])
         seen_in[seed] = 1
-        found = -1 if node_sink[seed] else 0
-
+        if not node_sink[seed]:
+            return queue
         head = 0
-        while found < 0 and head < len(q_node):
+        while head < len(q_node):
             node = q_node[head]
             if q_out[head]:
                 if node_flow[node] > 0 and not seen_in[node]:
@@ -208,8 +157,7 @@ class _Network:
                     q_pred.append(head)
                     q_edge.append(-1)
                     if not node_sink[node]:
-                        found = len(q_node) - 1
-                        break
+                        return queue
                 for dst, edge in out_adj[node]:
                     if not seen_in[dst]:
                         seen_in[dst] = 1
@@ -218,8 +166,7 @@ class _Network:
                         q_pred.append(head)
                         q_edge.append(edge)
                         if not node_sink[dst]:
-                            found = len(q_node) - 1
-                            break
+                            return queue
             else:
                 if node_flow[node] < capacity[node] and not seen_out[node]:
                     seen_out[node] = 1
@@ -236,16 +183,19 @@ class _Network:
                         q_pred.append(head)
                         q_edge.append(edge)
             head += 1
-        if found < 0:
-            return False
+        return None
 
-        node_sink[q_node[found]] = 1
-        entry = found
+    def _apply_path(self, path: _Queue) -> None:
+        """Accept the node the path ends on, and move one unit along the path back to the
+        seed: through nodes, along edges, or back against the flow on an edge."""
+        node_flow, edge_flow, flowing_in = self.node_flow, self.edge_flow, self.flowing_in
+        entry = len(path.node) - 1
+        self.node_sink[path.node[entry]] = 1
         while entry != 0:
-            edge = q_edge[entry]
+            edge = path.edge[entry]
             if edge < 0:
-                node_flow[q_node[entry]] += 1 if q_out[entry] else -1
-            elif q_out[entry]:
+                node_flow[path.node[entry]] += 1 if path.out[entry] else -1
+            elif path.out[entry]:
                 # Reached an "out" state backwards along an edge: cancel a unit on it.
                 edge_flow[edge] -= 1
                 if not edge_flow[edge]:
@@ -254,8 +204,104 @@ class _Network:
                 edge_flow[edge] += 1
                 if edge_flow[edge] == 1:
                     insort(flowing_in[self.edge_dst[edge]], edge)
-            entry = q_pred[entry]
-        return True
+            entry = path.pred[entry]
+
+
+class _Queue(NamedTuple):
+    """The augmenting search's queue of states, one entry per state: its node, its side
+    (True for "out"), the entry it came from, and the edge used to reach it (-1 for a step
+    between a node's "in" and "out")."""
+
+    node: list[int]
+    out: list[bool]
+    pred: list[int]
+    edge: list[int]
+
+
+class _GreedyTree:
+    """The greedy tree while it grows, and the walk that grows it one depth per pass.
+
+    Per depth of the current walk it keeps the index of the next child to walk into and the
+    additions already charged to the ancestor at that depth; ``added`` counts the nodes
+    added on this pass.
+    """
+
+    def __init__(self, succs: list[list[int]], capacity: list[int], seed: int, n_levels: int):
+        self.succs = succs
+        self.seed = seed
+        self.resid = list(capacity)
+        self.parent = [-1] * len(succs)
+        self.children: list[list[int] | None] = [None] * len(succs)
+        self.parent[seed] = seed
+        self.resid[seed] -= 1  # the seed's own unit to the supersink
+        self.next_child = [0] * n_levels
+        self.charged = [0] * n_levels
+        self.added = 0
+
+    def add_depth(self, level: int) -> None:
+        """One pass: walk the tree from the seed; every node at depth ``level`` adopts its
+        unclaimed successors."""
+        next_child, children = self.next_child, self.children
+        self.added = 0
+        node, depth, cap = self.seed, 0, self.resid[self.seed]
+        next_child[0] = 0
+        self.charged[0] = 0
+        while True:
+            if depth == level:
+                self._adopt(node, cap)
+                if level == 0:
+                    break
+                while depth > 0:
+                    node, depth, cap = self._climb(node, depth)
+                    if next_child[depth] < len(children[node]):
+                        break
+                if depth == 0 and next_child[0] == len(children[node]):
+                    break
+            elif next_child[depth] < len(children[node]):
+                node, cap = self._descend(node, depth, cap)
+                depth += 1
+            else:
+                if depth == 0:
+                    break
+                node, depth, cap = self._climb(node, depth)
+
+    def _adopt(self, node: int, cap: int) -> None:
+        """``node`` takes as many unclaimed successors as ``cap`` allows, in order."""
+        parent, resid = self.parent, self.resid
+        kids = []
+        for succ in self.succs[node]:
+            if cap <= 0:
+                break
+            if parent[succ] == -1:
+                parent[succ] = node
+                kids.append(succ)
+                resid[succ] -= 1
+                self.added += 1
+                cap -= 1
+        self.children[node] = kids
+        resid[node] = cap
+
+    def _descend(self, node: int, depth: int, cap: int) -> tuple[int, int]:
+        """Into ``node``'s next child, carrying the smaller of ``cap`` and its residual
+        (which is lowered to it); returns the child and the capacity carried."""
+        child = self.children[node][self.next_child[depth]]
+        if cap > self.resid[child]:
+            cap = self.resid[child]
+        else:
+            self.resid[child] = cap
+        self.next_child[depth] += 1
+        self.next_child[depth + 1] = 0
+        self.charged[depth + 1] = self.added
+        return child, cap
+
+    def _climb(self, node: int, depth: int) -> tuple[int, int, int]:
+        """Up to ``node``'s parent, charging it for the nodes added below it since it was
+        last charged; returns the parent, its depth and its residual capacity."""
+        depth -= 1
+        node = self.parent[node]
+        self.resid[node] -= self.added - self.charged[depth]
+        self.charged[depth] = self.added
+        return node, depth, self.resid[node]
 
 
 def _max_flow(

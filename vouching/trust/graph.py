@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import networkx as nx
 import numpy as np
 from scipy import sparse
 
@@ -196,8 +197,6 @@ class TrustGraph:
         return dist
 
     def to_networkx(self):
-        import networkx as nx
-
         graph = nx.DiGraph()
         graph.add_nodes_from(range(self.n))
         graph.add_edges_from(zip(self.src.tolist(), self.dst.tolist(), strict=True))

@@ -146,6 +146,25 @@ def email_for(name: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
 
 
+class VouchLedger:
+    """The demo's vouches so far, to follow the rules while seeding: a member may vouch
+    as a founder or with two accepted vouches, and at most five times in seven days."""
+
+    def __init__(self) -> None:
+        self.received: dict[int, int] = {}
+        self.given: dict[int, list] = {}
+
+    def may_vouch(self, voucher: Member, when) -> bool:
+        recent = [t for t in self.given.get(voucher.pk, []) if when - t < timedelta(days=7)]
+        enough = voucher.is_founder or self.received.get(voucher.pk, 0) >= 2
+        return enough and len(recent) < 5
+
+    def record(self, voucher: Member, vouchee: Member, when, *, accepted: bool) -> None:
+        self.given.setdefault(voucher.pk, []).append(when)
+        if accepted:
+            self.received[vouchee.pk] = self.received.get(vouchee.pk, 0) + 1
+
+
 class Command(BaseCommand):
     help = "Create a demo community (founders and about forty members) if the site is empty."
 
@@ -178,25 +197,22 @@ class Command(BaseCommand):
         """Grow the community the way the rules allow: founders first, then newcomers
         vouched for by members who may vouch (founders, or two accepted vouches)."""
         now = timezone.now()
-        # One hash for every demo login: hashing forty times takes half a minute.
-        hashed = make_password(DEMO_PASSWORD)
-        members: list[Member] = []
-        received: dict[int, int] = {}
-        given: dict[int, list] = {}
+        ledger = VouchLedger()
+        members = self.create_founders(now)
+        self.create_newcomers(rng, members, ledger, now)
+        self.vouch_across(rng, members, ledger, now)
+        # The newest member has a single vouch they have not accepted yet: their standing
+        # stays pending until they do.
+        last = members[-1]
+        Vouch.objects.filter(vouchee=last).update(status=Vouch.Status.PENDING, responded_at=None)
+        self.create_invitations(rng, members, now)
+        services.trust_graph_changed()
+        return members
 
-        def may_vouch(voucher: Member, when) -> bool:
-            recent = [t for t in given.get(voucher.pk, []) if when - t < timedelta(days=7)]
-            enough = voucher.is_founder or received.get(voucher.pk, 0) >= 2
-            return enough and len(recent) < 5
-
-        def vouch(voucher, vouchee, when, accepted=True):
-            self.vouch(rng, voucher, vouchee, when, accepted=accepted)
-            given.setdefault(voucher.pk, []).append(when)
-            if accepted:
-                received[vouchee.pk] = received.get(vouchee.pk, 0) + 1
-
+    def create_founders(self, now) -> list[Member]:
         # Two founders: with MIN_VOUCHES_TO_VOUCH = 2, a single founder could never give
         # anyone the second vouch they need before they may vouch themselves.
+        founders = []
         for index, name in enumerate(NAMES[:2]):
             founder = services.founder_create(
                 email=email_for(name), display_name=name, password=DEMO_PASSWORD
@@ -204,7 +220,15 @@ class Command(BaseCommand):
             founder.date_joined = now - timedelta(days=420 - index)
             founder.avatar.save("a.jpg", avatar_image(index), save=False)
             founder.save()
-            members.append(founder)
+            founders.append(founder)
+        return founders
+
+    def create_newcomers(
+        self, rng: random.Random, members: list[Member], ledger: VouchLedger, now
+    ) -> None:
+        """The other names join one by one, each vouched for on the day they join."""
+        # One hash for every demo login: hashing forty times takes half a minute.
+        hashed = make_password(DEMO_PASSWORD)
         for index, name in enumerate(NAMES[2:], start=2):
             joined = now - timedelta(days=400 - index * 9)
             member = Member(
@@ -218,27 +242,32 @@ class Command(BaseCommand):
             )
             # Friends bring in friends: one to three of the people who joined recently
             # and may vouch, vouch for the newcomer.
-            recent = [m for m in members[-10:] if may_vouch(m, joined)] or members[:2]
+            recent = [m for m in members[-10:] if ledger.may_vouch(m, joined)] or members[:2]
             count = min(len(recent), rng.choice([1, 2, 2, 3]))
             for voucher in rng.sample(recent, k=count):
-                vouch(voucher, member, joined)
+                self.vouch(rng, voucher, member, joined, accepted=True)
+                ledger.record(voucher, member, joined, accepted=True)
             members.append(member)
-        # Friends vouch across the community later on; some still await an answer.
+
+    def vouch_across(
+        self, rng: random.Random, members: list[Member], ledger: VouchLedger, now
+    ) -> None:
+        """Friends vouch across the community later on; some still await an answer."""
         for _ in range(40):
             voucher, vouchee = rng.sample(members[:-1], 2)
             when = max(voucher.date_joined, vouchee.date_joined) + timedelta(
                 days=rng.randint(1, 30)
             )
             when = min(when, now - timedelta(hours=1))
-            if not may_vouch(voucher, when):
+            if not ledger.may_vouch(voucher, when):
                 continue
             if Vouch.objects.active().given_by(voucher).received_by(vouchee).exists():
                 continue
-            vouch(voucher, vouchee, when, accepted=rng.random() < 0.85)
-        # The newest member has a single vouch they have not accepted yet: their standing
-        # stays pending until they do.
-        last = members[-1]
-        Vouch.objects.filter(vouchee=last).update(status=Vouch.Status.PENDING, responded_at=None)
+            accepted = rng.random() < 0.85
+            self.vouch(rng, voucher, vouchee, when, accepted=accepted)
+            ledger.record(voucher, vouchee, when, accepted=accepted)
+
+    def create_invitations(self, rng: random.Random, members: list[Member], now) -> None:
         for inviter, invitee in ((members[0], "ana.ferreira"), (members[2], "kenji.mori")):
             fields = self.fields(rng, "Ana" if invitee.startswith("ana") else "Kenji")
             Invitation.objects.create(
@@ -249,8 +278,6 @@ class Command(BaseCommand):
                 sent_at=now - timedelta(days=2),
                 **fields,
             )
-        services.trust_graph_changed()
-        return members
 
     def create_dating(self, rng: random.Random, members: list[Member]) -> None:
         """Dating profiles with photos for most members (founders are matchmakers only),
