@@ -23,6 +23,7 @@ from ..models import TrustState
 from ..trust import get_metric
 from ..trust.database import StoredTrust, load_trust_graph, store_scores, store_trust_result
 from ..trust.graph import TrustGraph, TrustResult
+from .moderation import record_standing_lost
 
 logger = logging.getLogger(__name__)
 
@@ -230,9 +231,6 @@ def _record_standing_lost(stored: StoredTrust, *, generation: int, since) -> lis
     """The moderation records of the members who lost standing in this run (their ids)."""
     if not len(stored.lost):
         return []
-    # Moderation imports this module: importing it at the top would be a cycle.
-    from .moderation import record_standing_lost
-
     return record_standing_lost(
         stored.lost.tolist(), generation=generation, since=since, carriers=stored.lost_carriers
     )
