@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vouching import services as vouching
+from vouching import services as vouching_services
 from vouching.models import Member, ModerationRecord, Vouch
 
 from ..models import Report
@@ -44,7 +44,7 @@ def report_claim(*, report: Report, moderator: Member) -> Report:
         report.claimed_by = moderator
         report.claimed_at = timezone.now()
         report.save(update_fields=["claimed_by", "claimed_at"])
-        vouching.record(
+        vouching_services.record(
             actor=moderator,
             action=Action.REPORT_CLAIMED,
             member=report.reported,
@@ -64,7 +64,7 @@ def report_release(*, report: Report, moderator: Member) -> Report:
     report.claimed_by = None
     report.claimed_at = None
     report.save(update_fields=["claimed_by", "claimed_at"])
-    vouching.record(
+    vouching_services.record(
         actor=moderator,
         action=Action.REPORT_RELEASED,
         member=report.reported,
@@ -93,7 +93,7 @@ def report_resolve(
     if action == "revoke_vouch":
         if report.vouch is None:
             raise ValidationError(_("This report is not about a vouch."), code="no_vouch")
-        vouching.vouch_revoke(
+        vouching_services.vouch_revoke(
             vouch=report.vouch,
             moderator=moderator,
             reason=reason,
@@ -101,7 +101,7 @@ def report_resolve(
             report_id=report.pk,
         )
     elif action == "suspend":
-        vouching.member_suspend(
+        vouching_services.member_suspend(
             member=report.reported,
             moderator=moderator,
             until=until,
@@ -111,7 +111,7 @@ def report_resolve(
             report_id=report.pk,
         )
     elif action == "ban":
-        vouching.member_ban(
+        vouching_services.member_ban(
             member=report.reported,
             moderator=moderator,
             reason=reason,
@@ -127,7 +127,7 @@ def report_resolve(
     report.closed_at = now
     report.resolution = note.strip()
     report.save(update_fields=["status", "closed_by", "closed_at", "resolution"])
-    vouching.record(
+    vouching_services.record(
         actor=moderator,
         action=Action.REPORT_RESOLVED,
         member=report.reported,
@@ -147,7 +147,7 @@ def report_dismiss(*, report: Report, moderator: Member, note: str = "") -> Repo
     report.closed_at = timezone.now()
     report.resolution = note.strip()
     report.save(update_fields=["status", "closed_by", "closed_at", "resolution"])
-    vouching.record(
+    vouching_services.record(
         actor=moderator,
         action=Action.REPORT_DISMISSED,
         member=report.reported,

@@ -5,6 +5,7 @@ message a person can read (keyed by form field where one applies); views show it
 the form, never as an error page.
 """
 
+from ..images import ImageRejected, sanitize_image
 from .invitations import (
     email_mismatch_message,
     invitation_create,
@@ -104,4 +105,7 @@ __all__ = [
     "vouch_withdraw",
     "vouching_refusal",
     "vouching_suspended_until",
+    # Uploaded pictures, made safe to keep (``vouching.images``), for other apps' uploads.
+    "ImageRejected",
+    "sanitize_image",
 ]
