@@ -1,3 +1,5 @@
+"""Your circle: the drawing of a member's trust neighbourhood (``matchmaking.circle``)."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render

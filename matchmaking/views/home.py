@@ -1,3 +1,5 @@
+"""The home page: what Pledge is, or the signed-in member's standing and vouches."""
+
 from django.shortcuts import render
 
 from vouching import selectors as vouching_selectors

@@ -1,3 +1,5 @@
+"""A member's notifications."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
