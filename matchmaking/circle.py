@@ -15,9 +15,8 @@ import networkx as nx
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from vouching import selectors as vouching
+from vouching import selectors as vouching_selectors
 from vouching.models import Member
-from vouching.trust import paths
 
 # Enough people to see the shape of a circle, few enough to read the names on a phone.
 INNER_LIMIT = 14
@@ -37,9 +36,9 @@ class Drawing:
 def neighbourhood_graph(member: Member) -> nx.DiGraph:
     """Vouches (voucher → vouchee, with strength) among the member's two-link circle,
     without anyone blocked either way or hidden by moderation."""
-    generation = paths.current_generation()
-    links = paths.member_links([member.pk], generation)[member.pk]
-    hidden = paths.hidden_members(generation) | vouching.blocked_ids(member=member)
+    trust = vouching_selectors.trust_neighbourhood(member=member)
+    links = trust.links([member.pk])[member.pk]
+    hidden = trust.hidden | trust.blocked
     inner = sorted(
         (link for link in links if link.other not in hidden),
         key=lambda link: (-link.strength, link.other),
@@ -49,7 +48,7 @@ def neighbourhood_graph(member: Member) -> nx.DiGraph:
     inner_ids = [link.other for link in inner]
     for node in inner_ids:
         graph.add_node(node, ring=1)
-    around = paths.member_links(inner_ids, generation)
+    around = trust.links(inner_ids)
     outer_votes: dict[int, int] = {}
     for node in inner_ids:
         for link in around.get(node, ()):

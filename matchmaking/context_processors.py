@@ -7,6 +7,6 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "unread_notifications": selectors.unread_notification_count(user),
-        "unread_messages": selectors.unread_message_count(user),
+        "unread_notifications": selectors.unread_notification_count(member=user),
+        "unread_messages": selectors.unread_message_count(member=user),
     }

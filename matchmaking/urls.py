@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from .views.home import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("vouching.urls")),

@@ -15,7 +15,7 @@ from . import selectors, services
 from .adapters import INVITATION_SESSION_KEY, invitation_unusable_response
 from .forms import AppealForm, InviteForm, MemberSettingsForm, VouchForm, add_service_errors
 from .images import image_response
-from .models import Invitation, Vouch
+from .models import Invitation
 from .selectors import InvitationUnusable
 
 
@@ -86,22 +86,18 @@ def member_vouch(request, public_id):
 
 @login_required
 def member_detail(request, public_id):
-    member = selectors.member_visible(viewer=request.user, public_id=public_id)
-    is_self = member.pk == request.user.pk
-    existing = None
-    if not is_self:
-        existing = Vouch.objects.active().given_by(request.user).received_by(member).first()
+    page = selectors.member_page(viewer=request.user, public_id=public_id)
     return render(
         request,
         "vouching/member_detail.html",
         {
-            "member": member,
-            "is_self": is_self,
-            "vouches": selectors.vouches_received(member=member, viewer=request.user),
-            "path": None if is_self else selectors.trust_path(viewer=request.user, target=member),
-            "my_vouch": existing,
-            "can_vouch": not is_self
-            and existing is None
+            "member": page.member,
+            "is_self": page.is_self,
+            "vouches": page.vouches,
+            "path": page.path,
+            "my_vouch": page.my_vouch,
+            "can_vouch": not page.is_self
+            and page.my_vouch is None
             and services.vouching_refusal(voucher=request.user) is None,
         },
     )
@@ -256,7 +252,7 @@ def appeal(request, record_id):
         else:
             messages.success(request, _("Your appeal is with the moderators."))
             return redirect("home")
-    already = entry.appeals.filter(member=request.user).first()
+    already = selectors.appeal_of(member=request.user, record=entry)
     return render(
         request, "vouching/appeal.html", {"record": entry, "form": form, "already": already}
     )

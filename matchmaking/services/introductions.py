@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vouching import selectors as vouching
+from vouching import selectors as vouching_selectors
 from vouching.models import Member, Vouch
 
 from .. import selectors
@@ -57,7 +57,7 @@ def _check_people(intermediary: Member, a: Member, b: Member) -> None:
         raise ValidationError(_("An introduction needs three different people."), code="people")
     _check_reachable(intermediary, a, b)
     for x, y in ((intermediary, a), (intermediary, b), (a, b)):
-        if vouching.is_blocked(x, y):
+        if vouching_selectors.is_blocked(x, y):
             raise ValidationError(_("This introduction is not possible."), code="blocked")
     if not (_linked(intermediary, a) and _linked(intermediary, b)):
         raise ValidationError(
@@ -182,7 +182,7 @@ def introduction_offer(
                 code="not_dating",
             )
         profiles.append(profile)
-    if not selectors.compatible(*profiles):
+    if not selectors.compatible(viewer=profiles[0], other=profiles[1]):
         raise ValidationError(
             _(
                 "%(a)s and %(b)s are not looking for someone like each other: who they "

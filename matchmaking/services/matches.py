@@ -17,7 +17,11 @@ from .quotas import check_daily, lock_members, since_a_day
 
 def _visible_profile(viewer: Member, member: Member) -> Profile:
     profile = Profile.objects.select_related("member").filter(member=member).first()
-    if profile is None or member.pk == viewer.pk or not selectors.may_see_profile(viewer, profile):
+    if (
+        profile is None
+        or member.pk == viewer.pk
+        or not selectors.may_see_profile(viewer=viewer, profile=profile)
+    ):
         raise ValidationError(_("This profile is not available."), code="unavailable")
     return profile
 
@@ -25,7 +29,7 @@ def _visible_profile(viewer: Member, member: Member) -> Profile:
 def _open_to_interest(viewer: Member, member: Member) -> Profile:
     """The profile ``viewer`` may show interest in, or ask to be introduced to."""
     profile = Profile.objects.select_related("member").filter(member=member).first()
-    if profile is None or not selectors.may_express_interest(viewer, profile):
+    if profile is None or not selectors.may_express_interest(viewer=viewer, profile=profile):
         raise ValidationError(_("This profile is not available."), code="unavailable")
     return profile
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vouching import selectors as vouching
+from vouching import selectors as vouching_selectors
 from vouching.models import Member
 
 from ..models import MESSAGE_MAX_LENGTH, Match, Message, Notification
@@ -22,7 +22,7 @@ def message_send(*, match: Match, sender: Member, body: str) -> Message:
     if not match.involves(sender):
         raise ValidationError(_("This is not your conversation."), code="owner")
     other = match.other(sender)
-    if match.ended_at is not None or vouching.is_blocked(sender, other):
+    if match.ended_at is not None or vouching_selectors.is_blocked(sender, other):
         raise ValidationError(_("This conversation has ended."), code="ended")
     if Member.objects.hidden().filter(pk__in=[sender.pk, other.pk]).exists():
         # A banned or suspended member neither writes nor is written to.

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from vouching import selectors as vouching
+from vouching import selectors as vouching_selectors
 from vouching.models import Member, Standing
 
 from .. import tasks
@@ -27,7 +27,7 @@ def notify(
 
     New messages in a conversation make one notification until the member reads them.
     """
-    if actor is not None and vouching.is_blocked(recipient, actor):
+    if actor is not None and vouching_selectors.is_blocked(recipient, actor):
         return
     if (
         kind == Notification.Kind.MESSAGE
@@ -86,7 +86,7 @@ def notification_send_email(*, notification_id: int) -> bool:
                 "site": settings.PLEDGE_BASE_URL.rstrip("/"),
             }
             if notification.kind == Notification.Kind.STANDING_LOST:
-                context["loss"] = vouching.standing_loss(record=notification.record)
+                context["loss"] = vouching_selectors.standing_loss(record=notification.record)
             with translation.override(recipient.language or settings.LANGUAGE_CODE):
                 subject = render_to_string("matchmaking/email/notification_subject.txt", context)
                 body = render_to_string("matchmaking/email/notification_message.txt", context)

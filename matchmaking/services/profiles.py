@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vouching.images import ImageRejected, sanitize_image
+from vouching import services as vouching_services
 from vouching.models import Member, Vouch
 
 from ..models import MAX_PHOTOS, MAX_PROMPTS, Photo, PhotoConfirmation, Profile, ProfilePrompt
@@ -89,9 +89,9 @@ def photo_add(*, member: Member, upload) -> Photo:
             code="too_many",
         )
     try:
-        image = sanitize_image(upload, max_side=PHOTO_SIDE)
-        thumbnail = sanitize_image(image, max_side=THUMBNAIL_SIDE)
-    except ImageRejected as error:
+        image = vouching_services.sanitize_image(upload, max_side=PHOTO_SIDE)
+        thumbnail = vouching_services.sanitize_image(image, max_side=THUMBNAIL_SIDE)
+    except vouching_services.ImageRejected as error:
         raise ValidationError(str(error.message), code="image") from None
     last = profile.photos.aggregate(last=Max("position"))["last"]
     photo = Photo(profile=profile, position=0 if last is None else last + 1)

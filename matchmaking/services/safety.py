@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vouching import services as vouching
+from vouching import services as vouching_services
 from vouching.models import Member
 
 from ..models import Introduction, Match, Report
@@ -18,7 +18,7 @@ from ..models import Introduction, Match, Report
 def block(*, member: Member, other: Member):
     """Block someone: at once and both ways, out of browsing, matches, introductions,
     messages and trust paths."""
-    created = vouching.member_block(member=member, other=other)
+    created = vouching_services.member_block(member=member, other=other)
     now = timezone.now()
     Match.objects.active().between(member, other).update(ended_at=now, ended_by=member)
     Introduction.objects.filter(status__in=Introduction.OPEN_STATUSES).filter(
@@ -31,7 +31,7 @@ def block(*, member: Member, other: Member):
 
 def unblock(*, member: Member, other: Member) -> None:
     """Lift a block; ended matches stay ended."""
-    vouching.member_unblock(member=member, other=other)
+    vouching_services.member_unblock(member=member, other=other)
 
 
 @transaction.atomic

@@ -39,7 +39,7 @@ def test_reach_and_hiding(reach, hide, hops, visible):
     him = man()
     if hops:
         connect(him.member, her.member, hops)
-    assert selectors.may_see_profile(him.member, her) is visible
+    assert selectors.may_see_profile(viewer=him.member, profile=her) is visible
     # Browsing applies the same rule, from the viewer's cached neighbourhood.
     shown = [card.member.pk for card in selectors.browse(viewer=him.member).cards]
     assert (her.member.pk in shown) is visible
@@ -59,7 +59,7 @@ def test_reach_and_hiding(reach, hide, hops, visible):
 def test_preferences_must_match_both_ways(his, hers, visible):
     her = woman(**hers)
     him = man(**his)
-    assert selectors.may_see_profile(him.member, her) is visible
+    assert selectors.may_see_profile(viewer=him.member, profile=her) is visible
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_blocks_standing_and_connections(case, visible):
         VouchFactory(voucher=him.member, vouchee=her.member)
     her = type(her).objects.select_related("member__trust").get(pk=her.pk)
     viewer = type(him.member).objects.select_related("trust").get(pk=him.member.pk)
-    assert selectors.may_see_profile(viewer, her) is visible
+    assert selectors.may_see_profile(viewer=viewer, profile=her) is visible
 
 
 def test_browse_filters_orders_and_pages(settings, django_assert_max_num_queries):
@@ -213,19 +213,20 @@ def test_browse_pages_agree_with_the_whole_graph(seed, third_ring, monkeypatch):
 
     import networkx as nx
 
+    from matchmaking.selectors import browsing
     from vouching.models import TrustScore
 
-    monkeypatch.setattr(selectors, "DISTANCE_BATCH", 2)
-    monkeypatch.setattr(selectors, "FIRST_ROWS", 3)
+    monkeypatch.setattr(browsing, "DISTANCE_BATCH", 2)
+    monkeypatch.setattr(browsing, "FIRST_ROWS", 3)
     if third_ring == "asked in batches":
-        monkeypatch.setattr(selectors, "THIRD_RING_LINKS", 0)
+        monkeypatch.setattr(browsing, "THIRD_RING_LINKS", 0)
     way = {
         "read whole": "_beyond_two_from_ring",
         "asked in batches": "_beyond_two_asking",
     }[third_ring]
     taken = []
-    original = getattr(selectors, way)
-    monkeypatch.setattr(selectors, way, lambda *a, **k: taken.append(1) or original(*a, **k))
+    original = getattr(browsing, way)
+    monkeypatch.setattr(browsing, way, lambda *a, **k: taken.append(1) or original(*a, **k))
     rng = random.Random(seed)
     me = man()
     women = [
@@ -248,8 +249,8 @@ def test_browse_pages_agree_with_the_whole_graph(seed, third_ring, monkeypatch):
     expected = []
     for w in women:
         w.refresh_from_db()
-        d = hops.get(w.member.pk, selectors.FAR)
-        if selectors._shown(w.reach, w.hide_from_connections, d):
+        d = hops.get(w.member.pk, browsing.FAR)
+        if browsing._shown(w.reach, w.hide_from_connections, d):
             score = TrustScore.objects.get(member=w.member).score
             expected.append((d, -score, w.member.pk))
     expected = [member for *_key, member in sorted(expected)]

@@ -60,9 +60,9 @@ def test_the_intermediary_gains_no_access_to_a_hidden_profile(trio, kind, hides,
     lena.hide_from_connections = hides
     lena.save()
     assert Introduction.objects.get().is_open
-    assert selectors.may_see_profile(mei, reload(lena)) is intermediary_sees
+    assert selectors.may_see_profile(viewer=mei, profile=reload(lena)) is intermediary_sees
     # The two people being introduced see each other whatever the intermediary may see.
-    assert selectors.may_see_profile(jon.member, reload(lena))
+    assert selectors.may_see_profile(viewer=jon.member, profile=reload(lena))
 
 
 # AN ENDED MATCH IS NO LONGER A CONNECTION ---------------------------------------------
@@ -91,9 +91,11 @@ def test_after_unmatch_an_introduction_match_sees_only_what_the_rules_allow(intr
         Vouch.objects.filter(voucher=mei, vouchee=jon.member).update(status="revoked")
         vouching_services.trust_graph_changed()
     match = selectors.matches_of(member=jon.member).get()
-    assert selectors.may_see_profile(jon.member, reload(lena)), "matched: they see each other"
+    assert selectors.may_see_profile(viewer=jon.member, profile=reload(lena)), (
+        "matched: they see each other"
+    )
     services.match_end(member=lena.member, match=match)
-    assert not selectors.may_see_profile(jon.member, reload(lena))
+    assert not selectors.may_see_profile(viewer=jon.member, profile=reload(lena))
     with pytest.raises(Http404):
         selectors.profile_for_viewer(viewer=jon.member, public_id=lena.member.public_id)
 
@@ -154,8 +156,8 @@ def test_who_may_express_interest(case, sees, may_meet):
         services.block(member=her.member, other=viewer)
     vouching_services.trust_graph_changed()
     viewer = type(viewer).objects.select_related("trust").get(pk=viewer.pk)
-    assert selectors.may_see_profile(viewer, reload(her)) is sees
-    assert selectors.may_express_interest(viewer, reload(her)) is may_meet
+    assert selectors.may_see_profile(viewer=viewer, profile=reload(her)) is sees
+    assert selectors.may_express_interest(viewer=viewer, profile=reload(her)) is may_meet
 
 
 # VOUCH COUNTS: THE SAME ON A CARD AS ON THE PAGE ---------------------------------------
@@ -209,7 +211,7 @@ def test_hiding_from_connections_works_whichever_way_the_vouch_points(direction,
     else:
         VouchFactory(voucher=him.member, vouchee=her.member)
     vouching_services.trust_graph_changed()
-    assert selectors.may_see_profile(him.member, reload(her)) is visible
-    assert selectors.may_express_interest(him.member, reload(her)) is visible
+    assert selectors.may_see_profile(viewer=him.member, profile=reload(her)) is visible
+    assert selectors.may_express_interest(viewer=him.member, profile=reload(her)) is visible
     shown = [card.member for card in selectors.browse(viewer=him.member).cards]
     assert (her.member in shown) is visible

@@ -5,6 +5,7 @@ message a person can read (keyed by form field where one applies); views show it
 the form, never as an error page.
 """
 
+from ..images import ImageRejected, sanitize_image
 from .appeals import appeal_decide, appeal_file
 from .invitations import (
     email_mismatch_message,
@@ -97,4 +98,7 @@ __all__ = [
     "vouch_withdraw",
     "vouching_refusal",
     "vouching_suspended_until",
+    # Uploaded pictures, made safe to keep (``vouching.images``), for other apps' uploads.
+    "ImageRejected",
+    "sanitize_image",
 ]

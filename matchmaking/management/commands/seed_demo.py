@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from matchmaking import services as dating
+from matchmaking import services as matchmaking_services
 from matchmaking.models import Profile, Prompt
 from matchmaking.selectors import compatible
 from matchmaking.services.profiles import ProfileFields
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import Invitation, KnownFor, Member, Relationship, Vouch
 
 DEMO_PASSWORD = "vouched-demo-2026"
@@ -177,7 +177,7 @@ class Command(BaseCommand):
             return
         rng = random.Random(seed)
         members = self.create_community(rng)
-        run = services.trust_recalculate(force=True)
+        run = vouching_services.trust_recalculate(force=True)
         self.create_dating(rng, members)
         self.stdout.write(
             self.style.SUCCESS(
@@ -206,7 +206,7 @@ class Command(BaseCommand):
         last = members[-1]
         Vouch.objects.filter(vouchee=last).update(status=Vouch.Status.PENDING, responded_at=None)
         self.create_invitations(rng, members, now)
-        services.trust_graph_changed()
+        vouching_services.trust_graph_changed()
         return members
 
     def create_founders(self, now) -> list[Member]:
@@ -214,7 +214,7 @@ class Command(BaseCommand):
         # anyone the second vouch they need before they may vouch themselves.
         founders = []
         for index, name in enumerate(NAMES[:2]):
-            founder = services.founder_create(
+            founder = vouching_services.founder_create(
                 email=email_for(name), display_name=name, password=DEMO_PASSWORD
             )
             founder.date_joined = now - timedelta(days=420 - index)
@@ -296,7 +296,7 @@ class Command(BaseCommand):
                 seeking = ["man" if gender == "woman" else "woman"]
             age = rng.randint(24, 44)
             prompts = rng.sample(list(ANSWERS), k=2)
-            dating.profile_save(
+            matchmaking_services.profile_save(
                 member=member,
                 fields=ProfileFields(
                     birth_date=today - timedelta(days=int(age * 365.25) + rng.randint(1, 300)),
@@ -312,14 +312,18 @@ class Command(BaseCommand):
                 prompts=[(p, ANSWERS[p]) for p in prompts],
             )
             for photo in range(rng.choice([1, 2])):
-                dating.photo_add(member=member, upload=avatar_image(index * 7 + photo, 640))
+                matchmaking_services.photo_add(
+                    member=member, upload=avatar_image(index * 7 + photo, 640)
+                )
         # The second login printed gets a match and a first message.
         lena = Profile.objects.get(member=members[2])
         for other in Profile.objects.exclude(pk=lena.pk).select_related("member"):
-            if other.city_key == lena.city_key and compatible(lena, other):
-                dating.reaction_interest(actor=other.member, target=lena.member)
-                match = dating.reaction_interest(actor=lena.member, target=other.member)
-                dating.message_send(
+            if other.city_key == lena.city_key and compatible(viewer=lena, other=other):
+                matchmaking_services.reaction_interest(actor=other.member, target=lena.member)
+                match = matchmaking_services.reaction_interest(
+                    actor=lena.member, target=other.member
+                )
+                matchmaking_services.message_send(
                     match=match, sender=other.member, body="Hi Lena! Mei says you love hiking too."
                 )
                 break

@@ -9,9 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from vouching import selectors as vouching_selectors
 from vouching import services as vouching_services
 from vouching.forms import add_service_errors
-from vouching.images import image_response
 from vouching.models import Member, Vouch
 
 from ..access import moderator_required
@@ -45,7 +45,7 @@ def photo(request, photo_id, size):
         raise Http404
     found = get_object_or_404(reported_photos(), pk=photo_id)
     field = found.thumbnail if size == "thumb" else found.image
-    return image_response(field, cache_control="private, no-store")
+    return vouching_selectors.image_response(field, cache_control="private, no-store")
 
 
 # ACTIONS ON A MEMBER ------------------------------------------------------------------

@@ -11,9 +11,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from vouching import selectors as vouching_selectors
 from vouching import services as vouching_services
 from vouching.models import Member
-from vouching.trust.rings import suspicious_rings
 
 from ..access import moderator_required
 from ..confirm import PreviewedAction
@@ -90,4 +90,4 @@ class RingSuspension(PreviewedAction):
         return redirect("moderation:rings")
 
     def context(self) -> dict:
-        return {"rings": suspicious_rings(), "chosen": self.chosen}
+        return {"rings": vouching_selectors.suspicious_rings(), "chosen": self.chosen}

@@ -107,7 +107,7 @@ def test_a_voucher_sees_the_profile_but_cannot_show_interest_or_ask(trio, vouche
     VouchFactory(voucher=friend, vouchee=lena)
     VouchFactory(voucher=mei, vouchee=friend)
     vouching_services.trust_graph_changed()
-    assert selectors.may_see_profile(friend, Profile.objects.get(member=lena))
+    assert selectors.may_see_profile(viewer=friend, profile=Profile.objects.get(member=lena))
     with pytest.raises(ValidationError, match="not available"):
         services.reaction_interest(actor=friend, target=lena)
     with pytest.raises(ValidationError, match="not available"):

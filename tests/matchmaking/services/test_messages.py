@@ -18,7 +18,7 @@ def test_one_message_until_the_other_replies(matched):
     services.message_send(match=match, sender=her, body="Yes, Saturday.")
     services.message_send(match=match, sender=him, body="Great!")
     services.message_send(match=match, sender=him, body="Where?")
-    assert [m.body for m in selectors.messages_of(match)] == [
+    assert [m.body for m in selectors.messages_of(match=match)] == [
         "Hi! Dumplings?",
         "Yes, Saturday.",
         "Great!",
@@ -31,10 +31,10 @@ def test_unread_counts_and_one_notification_per_conversation(matched):
     services.message_send(match=match, sender=him, body="Hi")
     services.message_send(match=match, sender=her, body="Hey")
     services.message_send(match=match, sender=him, body="How are you?")
-    assert selectors.unread_message_count(her) == 2
+    assert selectors.unread_message_count(member=her) == 2
     assert Notification.objects.filter(recipient=her, kind="message").count() == 1
     assert services.messages_mark_read(match=match, member=her) == 2
-    assert selectors.unread_message_count(her) == 0
+    assert selectors.unread_message_count(member=her) == 0
     services.message_send(match=match, sender=him, body="Still there?")
     assert Notification.objects.filter(recipient=her, kind="message").count() == 2
 

@@ -20,7 +20,7 @@ def test_block_removes_them_from_each_other_everywhere(trio):
     match.refresh_from_db()
     assert match.ended_at is not None
     assert not selectors.matches_of(member=jon).exists()
-    assert selectors.unread_message_count(lena) == 0
+    assert selectors.unread_message_count(member=lena) == 0
     assert not selectors.notifications_of(member=lena).filter(actor=jon).exists()
     with pytest.raises(ValidationError):
         services.reaction_interest(actor=jon, target=lena)
