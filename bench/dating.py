@@ -133,7 +133,7 @@ def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
 
     from matchmaking import selectors
     from matchmaking.models import Profile
-    from vouching import services
+    from vouching import services as vouching_services
     from vouching.models import TrustScore
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -147,8 +147,8 @@ def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
     call_command("collectstatic", interactive=False, verbosity=0)
     made = add_profiles()
     if not TrustScore.objects.exists():
-        services.trust_graph_changed()
-        services.trust_recalculate(force=True)
+        vouching_services.trust_graph_changed()
+        vouching_services.trust_recalculate(force=True)
     settle_database()
     rng = random.Random(seed)
     # The same viewers on every run of a seed, so that runs compare.

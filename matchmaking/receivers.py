@@ -6,17 +6,19 @@ from vouching.models import ModerationRecord, Vouch
 from vouching.signals import member_moderated, standing_lost, vouch_accepted, vouch_created
 
 from .models import Notification
-from .services import notify
+from .services import notification_create
 
 
 @receiver(vouch_created, dispatch_uid="matchmaking.vouch_created")
 def tell_vouchee(sender, vouch, **kwargs):
-    notify(recipient=vouch.vouchee, kind=Notification.Kind.VOUCH, actor=vouch.voucher, vouch=vouch)
+    notification_create(
+        recipient=vouch.vouchee, kind=Notification.Kind.VOUCH, actor=vouch.voucher, vouch=vouch
+    )
 
 
 @receiver(vouch_accepted, dispatch_uid="matchmaking.vouch_accepted")
 def tell_voucher(sender, vouch, **kwargs):
-    notify(
+    notification_create(
         recipient=vouch.voucher,
         kind=Notification.Kind.VOUCH_ACCEPTED,
         actor=vouch.vouchee,
@@ -39,7 +41,7 @@ def tell_member_and_vouchers(sender, record, **kwargs):
     Each is emailed once: where a forfeit notice already went, the notification only
     shows on the site."""
     member = record.member
-    notify(
+    notification_create(
         recipient=member,
         kind=Notification.Kind.MODERATION,
         record=record,
@@ -50,7 +52,7 @@ def tell_member_and_vouchers(sender, record, **kwargs):
         for voucher_id in (
             Vouch.objects.accepted().received_by(member).values_list("voucher_id", flat=True)
         ):
-            notify(
+            notification_create(
                 recipient=type(member).objects.get(pk=voucher_id),
                 kind=Notification.Kind.VOUCHEE_MODERATED,
                 actor=member,
@@ -66,4 +68,6 @@ def tell_who_lost_standing(sender, record_ids, **kwargs):
     records = ModerationRecord.objects.filter(pk__in=record_ids).select_related("member")
     for record in records:
         if (record.after or {}).get("standing") == "pending":
-            notify(recipient=record.member, kind=Notification.Kind.STANDING_LOST, record=record)
+            notification_create(
+                recipient=record.member, kind=Notification.Kind.STANDING_LOST, record=record
+            )

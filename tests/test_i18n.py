@@ -193,9 +193,9 @@ def test_moderation_pages_read_entirely_in_chinese(with_second_factor):
 
     from django.utils import timezone
 
-    from matchmaking import services as dating
+    from matchmaking import services
     from tests.factories import ModeratorFactory
-    from vouching import services
+    from vouching import services as vouching_services
     from vouching.models import ModerationRecord
 
     founder = FounderFactory(display_name="创")
@@ -206,15 +206,15 @@ def test_moderation_pages_read_entirely_in_chinese(with_second_factor):
     mod = ModeratorFactory()
     mod.display_name = "管"
     mod.save()
-    report = dating.report_file(reporter=jon, reported=mei, reason="fake", note="照片不是本人。")
-    services.member_suspend(
+    report = services.report_file(reporter=jon, reported=mei, reason="fake", note="照片不是本人。")
+    vouching_services.member_suspend(
         member=jon,
         moderator=mod,
         until=timezone.now() + timedelta(days=3),
         reason="harassment",
         note="多次骚扰。",
     )
-    services.trust_recalculate(force=True)
+    vouching_services.trust_recalculate(force=True)
     client = with_second_factor(mod)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
     pages = [

@@ -52,7 +52,7 @@ class MemberAdmin(UserAdmin):
         member = form.instance
         was, now = getattr(member, "_was_moderator", False), _is_moderator(member.pk)
         if was != now:
-            services.record(
+            services.moderation_record_create(
                 actor=request.user,
                 action=(
                     ModerationRecord.Action.MODERATOR_GRANTED
@@ -78,11 +78,12 @@ def _is_moderator(member_id: int) -> bool:
 
 
 class ReadOnlyAdminMixin:
-    """Rows only the services write: the admin shows them, every field read-only (unless
-    the class names its ``readonly_fields``), and never adds or deletes one."""
+    """Rows only the services write: the admin shows them, every field read-only (a
+    field added to the model later is read-only too), and never adds or deletes one."""
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields or [f.name for f in self.model._meta.fields]
+        hidden = set(self.exclude or ())
+        return [f.name for f in self.model._meta.fields if f.name not in hidden]
 
     def has_add_permission(self, request):
         return False
@@ -119,7 +120,6 @@ class TrustScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "vouched", "score", "level"]
     list_filter = ["vouched", "level"]
     search_fields = ["member__email"]
-    readonly_fields = ["member", "vouched", "score", "level"]
 
 
 @admin.register(ModerationRecord)

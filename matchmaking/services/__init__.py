@@ -12,10 +12,10 @@ from .introductions import (
 from .matches import match_end, reaction_interest, reaction_pass
 from .messages import message_send, messages_mark_read
 from .notifications import (
+    notification_create,
     notification_emails_pending,
     notification_send_email,
     notifications_mark_read,
-    notify,
 )
 from .profiles import (
     photo_add,
@@ -27,10 +27,10 @@ from .profiles import (
     profile_save,
 )
 from .reports import report_claim, report_dismiss, report_release, report_resolve
-from .safety import block, report_file, unblock
+from .safety import member_block, member_unblock, report_file
 
 __all__ = [
-    "block",
+    "member_block",
     "introduction_decline_quietly",
     "introduction_introduce",
     "introduction_offer",
@@ -44,7 +44,7 @@ __all__ = [
     "notification_emails_pending",
     "notification_send_email",
     "notifications_mark_read",
-    "notify",
+    "notification_create",
     "photo_add",
     "photo_confirm",
     "photo_delete",
@@ -59,5 +59,5 @@ __all__ = [
     "report_file",
     "report_release",
     "report_resolve",
-    "unblock",
+    "member_unblock",
 ]

@@ -20,7 +20,7 @@ from vouching.models import Member, Vouch
 from .. import selectors
 from ..models import Introduction, Match, Notification, Profile
 from .matches import _open_to_interest, match_create
-from .notifications import notify
+from .notifications import notification_create
 from .quotas import check_daily, lock_member, since_a_day
 
 
@@ -105,7 +105,7 @@ def introduction_request(
     )
     introduction.full_clean()
     introduction.save()
-    notify(
+    notification_create(
         recipient=intermediary,
         kind=Notification.Kind.INTRODUCTION_REQUEST,
         actor=requester,
@@ -152,7 +152,7 @@ def introduction_introduce(
     introduction.introduced_at = timezone.now()
     introduction.full_clean()
     introduction.save(update_fields=["note", "status", "introduced_at"])
-    notify(
+    notification_create(
         recipient=introduction.person_b,
         kind=Notification.Kind.INTRODUCTION,
         actor=member,
@@ -210,7 +210,7 @@ def introduction_offer(
     introduction.full_clean()
     introduction.save()
     for person in (person_a, person_b):
-        notify(
+        notification_create(
             recipient=person,
             kind=Notification.Kind.INTRODUCTION,
             actor=intermediary,
@@ -250,7 +250,7 @@ def introduction_respond(
             source=Match.Source.INTRODUCTION,
             introduction=introduction,
         )
-        notify(
+        notification_create(
             recipient=introduction.intermediary,
             kind=Notification.Kind.INTRODUCTION_ACCEPTED,
             actor=member,

@@ -11,7 +11,7 @@ from vouching.models import Member
 
 from .. import selectors
 from ..models import Match, Notification, Profile, Reaction
-from .notifications import notify
+from .notifications import notification_create
 from .quotas import check_daily, lock_members, since_a_day
 
 
@@ -48,8 +48,8 @@ def match_create(a: Member, b: Member, *, source: str, introduction=None) -> Mat
     except IntegrityError:
         # Both liked each other in the same instant: the other request made it.
         return Match.objects.active().between(low, high).get()
-    notify(recipient=low, kind=Notification.Kind.MATCH, actor=high, match=match)
-    notify(recipient=high, kind=Notification.Kind.MATCH, actor=low, match=match)
+    notification_create(recipient=low, kind=Notification.Kind.MATCH, actor=high, match=match)
+    notification_create(recipient=high, kind=Notification.Kind.MATCH, actor=low, match=match)
     return match
 
 

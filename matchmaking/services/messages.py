@@ -11,7 +11,7 @@ from vouching import selectors as vouching_selectors
 from vouching.models import Member
 
 from ..models import MESSAGE_MAX_LENGTH, Match, Message, Notification
-from .notifications import notify
+from .notifications import notification_create
 from .quotas import check_daily, lock_member, since_a_day
 
 
@@ -45,7 +45,7 @@ def message_send(*, match: Match, sender: Member, body: str) -> Message:
     used = Message.objects.filter(sender=sender, created_at__gte=since_a_day()).count()
     check_daily("MESSAGE_DAILY_QUOTA", used)
     message = Message.objects.create(match=match, sender=sender, body=body)
-    notify(recipient=other, kind=Notification.Kind.MESSAGE, actor=sender, match=match)
+    notification_create(recipient=other, kind=Notification.Kind.MESSAGE, actor=sender, match=match)
     return message
 
 

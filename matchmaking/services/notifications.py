@@ -19,7 +19,7 @@ from .. import tasks
 from ..models import Notification
 
 
-def notify(
+def notification_create(
     *, recipient: Member, kind: str, actor: Member | None = None, emailed: bool = False, **about
 ) -> None:
     """Record a notification in the caller's transaction; email it after commit (unless

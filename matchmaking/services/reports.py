@@ -49,7 +49,7 @@ def report_claim(*, report: Report, moderator: Member) -> Report:
         report.claimed_by = moderator
         report.claimed_at = timezone.now()
         report.save(update_fields=["claimed_by", "claimed_at"])
-        vouching_services.record(
+        vouching_services.moderation_record_create(
             actor=moderator,
             action=Action.REPORT_CLAIMED,
             member=report.reported,
@@ -69,7 +69,7 @@ def report_release(*, report: Report, moderator: Member) -> Report:
     report.claimed_by = None
     report.claimed_at = None
     report.save(update_fields=["claimed_by", "claimed_at"])
-    vouching_services.record(
+    vouching_services.moderation_record_create(
         actor=moderator,
         action=Action.REPORT_RELEASED,
         member=report.reported,
@@ -152,7 +152,7 @@ def _close(
     report.closed_at = timezone.now()
     report.resolution = note.strip()
     report.save(update_fields=["status", "closed_by", "closed_at", "resolution"])
-    vouching_services.record(
+    vouching_services.moderation_record_create(
         actor=moderator,
         action=CLOSED_AS[status],
         member=report.reported,

@@ -15,7 +15,7 @@ from ..models import Introduction, Match, Report
 
 
 @transaction.atomic
-def block(*, member: Member, other: Member):
+def member_block(*, member: Member, other: Member):
     """Block someone: at once and both ways, out of browsing, matches, introductions,
     messages and trust paths."""
     created = vouching_services.member_block(member=member, other=other)
@@ -29,7 +29,7 @@ def block(*, member: Member, other: Member):
     return created
 
 
-def unblock(*, member: Member, other: Member) -> None:
+def member_unblock(*, member: Member, other: Member) -> None:
     """Lift a block; ended matches stay ended."""
     vouching_services.member_unblock(member=member, other=other)
 

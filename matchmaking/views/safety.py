@@ -22,7 +22,7 @@ from .refusals import refusal_text
 def block(request, public_id):
     other = vouching_selectors.member_visible(viewer=request.user, public_id=public_id)
     try:
-        services.block(member=request.user, other=other)
+        services.member_block(member=request.user, other=other)
     except ValidationError as error:
         messages.error(request, refusal_text(error))
         return redirect("home")

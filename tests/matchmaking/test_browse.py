@@ -83,9 +83,9 @@ def test_blocks_standing_and_connections(case, visible):
     him = man()
     connect(him.member, her.member, 2)
     if case == "blocked by her":
-        services.block(member=her.member, other=him.member)
+        services.member_block(member=her.member, other=him.member)
     elif case == "she is blocked":
-        services.block(member=him.member, other=her.member)
+        services.member_block(member=him.member, other=her.member)
     elif case == "she is not vouched":
         TrustScore.objects.filter(member=her.member).update(vouched=False)
     elif case == "he is not vouched":
@@ -124,7 +124,7 @@ def test_browse_filters_orders_and_pages(settings, django_assert_max_num_queries
     passed = woman()
     services.reaction_pass(actor=me.member, target=passed.member)
     blocked = woman()
-    services.block(member=blocked.member, other=me.member)
+    services.member_block(member=blocked.member, other=me.member)
     paused = woman()
     services.profile_pause(member=paused.member)
     me.age_max = 50

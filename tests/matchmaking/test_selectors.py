@@ -153,7 +153,7 @@ def test_who_may_express_interest(case, sees, may_meet):
         her.paused_at = timezone.now() - timedelta(minutes=1)
         her.save()
     if case == "a compatible member she blocked":
-        services.block(member=her.member, other=viewer)
+        services.member_block(member=her.member, other=viewer)
     vouching_services.trust_graph_changed()
     viewer = type(viewer).objects.select_related("trust").get(pk=viewer.pk)
     assert selectors.may_see_profile(viewer=viewer, profile=reload(her)) is sees
@@ -188,7 +188,7 @@ def test_vouch_counts_leave_out_hidden_and_blocked_vouchers():
         her.member.pk: 2,
         other.member.pk: 1,
     }
-    services.block(member=vouchers["b"], other=viewer)
+    services.member_block(member=vouchers["b"], other=viewer)
     counts = selectors.vouch_counts(viewer=viewer, member_ids=ids)
     assert counts[her.member.pk] == 1
     page = vouching_selectors.vouches_received(member=her.member, viewer=viewer)

@@ -318,7 +318,7 @@ def test_a_stranger_gets_404_for_every_object_id(pair, client_for, media):
     assert form.status_code == 200 and form.context["reported"] == mei
     assert form.context["back"] == lena.member.get_absolute_url()
     # ...but not by someone either of them has blocked.
-    services.block(member=mei, other=stranger.member)
+    services.member_block(member=mei, other=stranger.member)
     assert client.get(report_accepted).status_code == 404
     # Nothing changed on the way.
     assert Photo.objects.filter(pk=photo.pk).exists()
@@ -483,7 +483,7 @@ def test_a_message_can_be_reported_after_the_match_ended(conversation, client_fo
     elif ending == "he unmatched":
         services.match_end(member=jon, match=match)
     elif ending == "she blocked":
-        services.block(member=lena, other=jon)
+        services.member_block(member=lena, other=jon)
     url = reverse("matchmaking:report_message", args=[message.pk])
     her = client_for(lena)
     assert her.get(url).status_code == 200

@@ -1,7 +1,7 @@
 import pytest
 
 from tests.factories import FounderFactory, MemberFactory, VouchFactory
-from vouching import services
+from vouching import services as vouching_services
 
 
 @pytest.fixture
@@ -15,6 +15,6 @@ def community(db):
     VouchFactory(voucher=f1, vouchee=bob)
     VouchFactory(voucher=bob, vouchee=cat)
     VouchFactory(voucher=ann, vouchee=cat)
-    services.trust_graph_changed()
-    services.trust_recalculate()
+    vouching_services.trust_graph_changed()
+    vouching_services.trust_recalculate()
     return {"f1": f1, "f2": f2, "ann": ann, "bob": bob, "cat": cat, "ann_bob": ann_bob}

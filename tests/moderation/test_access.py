@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from matchmaking.models import Report
 from tests.factories import MemberFactory, ModeratorFactory, VouchedMemberFactory, VouchFactory
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import Appeal, Member, ModerationRecord
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,9 @@ def console_urls(community):
     report = Report.objects.create(
         reporter=community["cat"], reported=community["bob"], reason="fake"
     )
-    appeal_record = services.record(actor=None, action="forfeit", member=community["ann"])
+    appeal_record = vouching_services.moderation_record_create(
+        actor=None, action="forfeit", member=community["ann"]
+    )
     appeal = Appeal.objects.create(record=appeal_record, member=community["ann"], text="x")
     from matchmaking.moderation import urls as moderation_urls
 
@@ -127,12 +129,12 @@ def test_granting_the_role_in_the_admin_is_recorded():
 def test_a_moderator_cannot_moderate_themselves():
     mod = ModeratorFactory()
     with pytest.raises(ValidationError, match="yourself"):
-        services.member_ban(member=mod, moderator=mod, reason="other", note="Oops.")
+        vouching_services.member_ban(member=mod, moderator=mod, reason="other", note="Oops.")
 
 
 def test_a_banned_or_suspended_moderator_is_out_of_the_console(with_second_factor, community):
     boss, rogue = ModeratorFactory(), ModeratorFactory(email="rogue.mod@example.com")
-    services.member_suspend(
+    vouching_services.member_suspend(
         member=rogue,
         moderator=boss,
         until=timezone.now() + timedelta(days=3),
@@ -154,8 +156,8 @@ def test_a_moderator_cannot_act_on_their_own_account(with_second_factor, communi
         url = reverse("moderation:member_action", args=[mod.public_id, action])
         assert client.get(url).status_code == 403
     with pytest.raises(ValidationError, match="yourself"):
-        services.member_reinstate(member=mod, moderator=mod, note="Me.")
+        vouching_services.member_reinstate(member=mod, moderator=mod, note="Me.")
     own = VouchFactory(voucher=mod, vouchee=community["cat"])
     with pytest.raises(ValidationError, match="yourself"):
-        services.vouch_revoke(vouch=own, moderator=mod, reason="mistake", note="Mine.")
+        vouching_services.vouch_revoke(vouch=own, moderator=mod, reason="mistake", note="Mine.")
     assert client.get(reverse("moderation:vouch_revoke", args=[own.pk])).status_code == 403

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import ModeratorFactory, VouchedMemberFactory, VouchFactory
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import Appeal, Member, ModerationRecord, PledgeForfeit, Vouch
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 def test_appeal_once_and_an_upheld_appeal_undoes_the_action(community, client_for):
     mod = ModeratorFactory()
     vouch = community["ann_bob"]
-    services.vouch_revoke(vouch=vouch, moderator=mod, reason="bad_vouch", note="Never met.")
+    vouching_services.vouch_revoke(
+        vouch=vouch, moderator=mod, reason="bad_vouch", note="Never met."
+    )
     revoke = ModerationRecord.objects.get(action="revoke_vouch")
     client = client_for(community["ann"])
     home = client.get(reverse("home")).text
@@ -27,13 +29,15 @@ def test_appeal_once_and_an_upheld_appeal_undoes_the_action(community, client_fo
     )
     assert response.status_code == 302
     with pytest.raises(ValidationError, match="already appealed"):
-        services.appeal_file(member=community["ann"], entry=revoke, text="Again")
+        vouching_services.appeal_file(member=community["ann"], entry=revoke, text="Again")
     assert (
         client_for(community["bob"]).get(reverse("vouching:appeal", args=[revoke.pk])).status_code
         == 404
     )
     appeal = Appeal.objects.get()
-    services.appeal_decide(appeal=appeal, moderator=mod, uphold=True, note="Confirmed cousins.")
+    vouching_services.appeal_decide(
+        appeal=appeal, moderator=mod, uphold=True, note="Confirmed cousins."
+    )
     vouch.refresh_from_db()
     assert vouch.status == "accepted"
     assert not PledgeForfeit.objects.in_force().exists()
@@ -41,20 +45,24 @@ def test_appeal_once_and_an_upheld_appeal_undoes_the_action(community, client_fo
 
 
 def appeal_of(entry: ModerationRecord) -> Appeal:
-    return services.appeal_file(member=entry.member, entry=entry, text="Please look again.")
+    return vouching_services.appeal_file(
+        member=entry.member, entry=entry, text="Please look again."
+    )
 
 
 def test_upholding_an_appeal_against_a_suspension_reinstates_and_lifts(community):
     mod = ModeratorFactory()
     cat = community["cat"]
-    entry = services.member_suspend(
+    entry = vouching_services.member_suspend(
         member=cat,
         moderator=mod,
         until=timezone.now() + timedelta(days=9),
         reason="scam",
         note="S.",
     )
-    services.appeal_decide(appeal=appeal_of(entry), moderator=mod, uphold=True, note="Wrong.")
+    vouching_services.appeal_decide(
+        appeal=appeal_of(entry), moderator=mod, uphold=True, note="Wrong."
+    )
     cat.refresh_from_db()
     assert not cat.is_suspended and not PledgeForfeit.objects.in_force().exists()
     assert ModerationRecord.objects.filter(action="reinstate", cause=entry).exists()
@@ -62,8 +70,12 @@ def test_upholding_an_appeal_against_a_suspension_reinstates_and_lifts(community
 
 def test_upholding_a_ban_appeal_reinstates(community):
     mod = ModeratorFactory()
-    entry = services.member_ban(member=community["cat"], moderator=mod, reason="fake", note="F.")
-    services.appeal_decide(appeal=appeal_of(entry), moderator=mod, uphold=True, note="Real.")
+    entry = vouching_services.member_ban(
+        member=community["cat"], moderator=mod, reason="fake", note="F."
+    )
+    vouching_services.appeal_decide(
+        appeal=appeal_of(entry), moderator=mod, uphold=True, note="Real."
+    )
     assert Member.objects.get(pk=community["cat"].pk).banned_at is None
     assert not PledgeForfeit.objects.in_force().exists()
 
@@ -73,7 +85,7 @@ def test_upholding_a_ban_appeal_leaves_the_suspension_it_came_on_top_of(communit
     stand; upholding the suspension's own appeal later lets the member back in."""
     mod = ModeratorFactory()
     cat = community["cat"]
-    suspension = services.member_suspend(
+    suspension = vouching_services.member_suspend(
         member=cat,
         moderator=mod,
         until=timezone.now() + timedelta(days=9),
@@ -82,12 +94,16 @@ def test_upholding_a_ban_appeal_leaves_the_suspension_it_came_on_top_of(communit
     )
     forfeits = set(PledgeForfeit.objects.in_force().values_list("pk", flat=True))
     assert forfeits
-    ban = services.member_ban(member=cat, moderator=mod, reason="scam", note="B.")
-    services.appeal_decide(appeal=appeal_of(ban), moderator=mod, uphold=True, note="Not a ban.")
+    ban = vouching_services.member_ban(member=cat, moderator=mod, reason="scam", note="B.")
+    vouching_services.appeal_decide(
+        appeal=appeal_of(ban), moderator=mod, uphold=True, note="Not a ban."
+    )
     cat.refresh_from_db()
     assert not cat.is_banned and cat.is_suspended
     assert forfeits <= set(PledgeForfeit.objects.in_force().values_list("pk", flat=True))
-    services.appeal_decide(appeal=appeal_of(suspension), moderator=mod, uphold=True, note="No.")
+    vouching_services.appeal_decide(
+        appeal=appeal_of(suspension), moderator=mod, uphold=True, note="No."
+    )
     cat.refresh_from_db()
     assert not cat.is_banned and not cat.is_suspended
     assert not PledgeForfeit.objects.in_force().exists()
@@ -96,15 +112,17 @@ def test_upholding_a_ban_appeal_leaves_the_suspension_it_came_on_top_of(communit
 def test_upholding_an_old_suspension_appeal_does_not_lift_a_later_ban(community):
     mod = ModeratorFactory()
     cat = community["cat"]
-    suspension = services.member_suspend(
+    suspension = vouching_services.member_suspend(
         member=cat,
         moderator=mod,
         until=timezone.now() + timedelta(days=9),
         reason="scam",
         note="S.",
     )
-    ban = services.member_ban(member=cat, moderator=mod, reason="scam", note="Banned for good.")
-    outcome = services.appeal_decide(
+    ban = vouching_services.member_ban(
+        member=cat, moderator=mod, reason="scam", note="Banned for good."
+    )
+    outcome = vouching_services.appeal_decide(
         appeal=appeal_of(suspension), moderator=mod, uphold=True, note="That one was wrong."
     )
     cat.refresh_from_db()
@@ -121,7 +139,7 @@ def test_upholding_an_old_suspension_appeal_does_not_lift_a_later_ban(community)
 def test_upholding_an_appeal_against_an_expired_suspension_lifts_its_forfeits(community):
     mod = ModeratorFactory()
     cat = community["cat"]
-    entry = services.member_suspend(
+    entry = vouching_services.member_suspend(
         member=cat,
         moderator=mod,
         until=timezone.now() + timedelta(days=2),
@@ -130,15 +148,19 @@ def test_upholding_an_appeal_against_an_expired_suspension_lifts_its_forfeits(co
     )
     Member.objects.filter(pk=cat.pk).update(suspended_until=timezone.now() - timedelta(hours=1))
     assert PledgeForfeit.objects.in_force().count() == 2
-    services.appeal_decide(appeal=appeal_of(entry), moderator=mod, uphold=True, note="Wrong.")
+    vouching_services.appeal_decide(
+        appeal=appeal_of(entry), moderator=mod, uphold=True, note="Wrong."
+    )
     assert not PledgeForfeit.objects.in_force().exists()
 
 
 def test_upholding_a_forfeit_appeal_lifts_only_that_forfeit(community):
     mod = ModeratorFactory()
-    services.member_ban(member=community["ann"], moderator=mod, reason="scam", note="Scam.")
+    vouching_services.member_ban(
+        member=community["ann"], moderator=mod, reason="scam", note="Scam."
+    )
     forfeit_record = ModerationRecord.objects.get(action="forfeit", member=community["f1"])
-    services.appeal_decide(
+    vouching_services.appeal_decide(
         appeal=appeal_of(forfeit_record), moderator=mod, uphold=True, note="F1 was misled."
     )
     in_force = set(PledgeForfeit.objects.in_force().values_list("voucher_id", flat=True))
@@ -147,9 +169,11 @@ def test_upholding_a_forfeit_appeal_lifts_only_that_forfeit(community):
 
 def test_rejecting_an_appeal_undoes_nothing(community):
     mod = ModeratorFactory()
-    entry = services.member_ban(member=community["cat"], moderator=mod, reason="fake", note="F.")
+    entry = vouching_services.member_ban(
+        member=community["cat"], moderator=mod, reason="fake", note="F."
+    )
     appeal = appeal_of(entry)
-    services.appeal_decide(appeal=appeal, moderator=mod, uphold=False, note="It stands.")
+    vouching_services.appeal_decide(appeal=appeal, moderator=mod, uphold=False, note="It stands.")
     appeal.refresh_from_db()
     assert appeal.status == "rejected" and appeal.decision_note == "It stands."
     assert Member.objects.get(pk=community["cat"].pk).is_banned
@@ -160,9 +184,11 @@ def test_rejecting_an_appeal_undoes_nothing(community):
 def test_upholding_a_revocation_restores_the_status_it_had(community):
     mod = ModeratorFactory()
     pending = VouchFactory(voucher=community["f2"], vouchee=community["cat"], status="pending")
-    services.vouch_revoke(vouch=pending, moderator=mod, reason="bad_vouch", note="Odd.")
+    vouching_services.vouch_revoke(vouch=pending, moderator=mod, reason="bad_vouch", note="Odd.")
     entry = ModerationRecord.objects.get(action="revoke_vouch")
-    services.appeal_decide(appeal=appeal_of(entry), moderator=mod, uphold=True, note="Fine.")
+    vouching_services.appeal_decide(
+        appeal=appeal_of(entry), moderator=mod, uphold=True, note="Fine."
+    )
     pending.refresh_from_db()
     assert pending.status == "pending" and pending.ended_at is None
     assert pending.revocation_reason == "" and pending.revoked_by is None
@@ -174,7 +200,7 @@ def test_upholding_a_revocation_when_the_pair_vouched_again_is_no_error(
 ):
     mod = ModeratorFactory()
     old = community["ann_bob"]
-    services.vouch_revoke(vouch=old, moderator=mod, reason="bad_vouch", note="Never met.")
+    vouching_services.vouch_revoke(vouch=old, moderator=mod, reason="bad_vouch", note="Never met.")
     appeal = appeal_of(ModerationRecord.objects.get(action="revoke_vouch"))
     newer = VouchFactory(voucher=community["ann"], vouchee=community["bob"])  # written since
     response = with_second_factor(mod).post(
@@ -197,20 +223,22 @@ def test_a_moderator_revoked_pair_cannot_vouch_again_unless_appeal_undoes_it(
     mod = ModeratorFactory()
     target = VouchedMemberFactory(display_name="Zed")
     vouch = VouchFactory(voucher=member, vouchee=target)
-    services.vouch_revoke(vouch=vouch, moderator=mod, reason="bad_vouch", note="Never met.")
+    vouching_services.vouch_revoke(
+        vouch=vouch, moderator=mod, reason="bad_vouch", note="Never met."
+    )
     with pytest.raises(ValidationError, match="A moderator revoked your vouch for Zed"):
-        services.vouch_create(voucher=member, vouchee=target, fields=vouch_fields)
+        vouching_services.vouch_create(voucher=member, vouchee=target, fields=vouch_fields)
     assert Vouch.objects.given_by(member).received_by(target).count() == 1
     # Upheld on appeal: the revocation is undone, and with it the refusal.
     newer = VouchFactory(voucher=member, vouchee=target)
-    services.appeal_decide(
+    vouching_services.appeal_decide(
         appeal=appeal_of(ModerationRecord.objects.get(action="revoke_vouch")),
         moderator=mod,
         uphold=True,
         note="They know each other.",
     )
-    services.vouch_withdraw(vouch=newer, member=member)
-    assert services.vouch_create(voucher=member, vouchee=target, fields=vouch_fields).pk
+    vouching_services.vouch_withdraw(vouch=newer, member=member)
+    assert vouching_services.vouch_create(voucher=member, vouchee=target, fields=vouch_fields).pk
 
 
 def test_simultaneous_appeals_and_forfeits_do_not_fail(community, monkeypatch):
@@ -219,7 +247,7 @@ def test_simultaneous_appeals_and_forfeits_do_not_fail(community, monkeypatch):
     from vouching.services import pledges
 
     mod = ModeratorFactory()
-    entry = services.vouch_revoke(
+    entry = vouching_services.vouch_revoke(
         vouch=community["ann_bob"], moderator=mod, reason="bad_vouch", note="Never met."
     )
     record = ModerationRecord.objects.get(action="revoke_vouch")
@@ -228,16 +256,18 @@ def test_simultaneous_appeals_and_forfeits_do_not_fail(community, monkeypatch):
     with monkeypatch.context() as patch:  # as if the other request had not committed yet
         patch.setattr(QuerySet, "exists", lambda qs: False if qs.model is Appeal else exists(qs))
         with pytest.raises(ValidationError, match="already appealed"):
-            services.appeal_file(member=community["ann"], entry=record, text="Again")
+            vouching_services.appeal_file(member=community["ann"], entry=record, text="Again")
     assert Appeal.objects.count() == 1
     monkeypatch.setattr(pledges, "vouches_to_forfeit", lambda ids: set(ids))
-    assert services.pledge_forfeit(vouch=entry[0], reason="vouch_revoked") is None
+    assert vouching_services.pledge_forfeit(vouch=entry[0], reason="vouch_revoked") is None
     assert PledgeForfeit.objects.count() == 1
 
 
 def test_an_appeal_decision_must_be_chosen(with_second_factor, community):
     mod = ModeratorFactory()
-    entry = services.member_ban(member=community["cat"], moderator=mod, reason="fake", note="F.")
+    entry = vouching_services.member_ban(
+        member=community["cat"], moderator=mod, reason="fake", note="F."
+    )
     appeal = appeal_of(entry)
     response = with_second_factor(mod).post(
         reverse("moderation:appeal_decide", args=[appeal.pk]), {"note": "Hmm."}, follow=True

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from matchmaking import services as dating
+from matchmaking import services as matchmaking_services
 from matchmaking.models import Notification
 from tests.factories import ModeratorFactory
 from tests.moderation.previewing import confirmation
@@ -95,7 +95,9 @@ def test_double_confirms_are_clear_messages_with_nothing_changed(with_second_fac
     assert again.status_code == 200 and "This vouch no longer stands" in again.text
     assert ModerationRecord.objects.filter(action="revoke_vouch", vouch=vouch).count() == 1
     # A report resolved twice.
-    report = dating.report_file(reporter=community["f2"], reported=community["cat"], reason="fake")
+    report = matchmaking_services.report_file(
+        reporter=community["f2"], reported=community["cat"], reason="fake"
+    )
     url = reverse("moderation:report", args=[report.pk])
     data = {"action": "none", "reason": "other", "note": "Talked to them."}
     assert client.post(url, data).status_code == 302

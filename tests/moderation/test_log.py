@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import MemberFactory, ModeratorFactory
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import ModerationRecord
 
 pytestmark = pytest.mark.django_db
@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db
 
 def test_standing_lost_is_recorded_by_the_recalculation(community):
     mod = ModeratorFactory()
-    services.member_ban(
+    vouching_services.member_ban(
         member=community["ann"], moderator=mod, reason="fake", note="A fake account."
     )
-    run = services.trust_recalculate()
+    run = vouching_services.trust_recalculate()
     lost = set(
         ModerationRecord.objects.filter(action="standing_lost").values_list("member_id", flat=True)
     )
@@ -29,7 +29,7 @@ def test_standing_lost_is_recorded_by_the_recalculation(community):
 
 
 def test_the_log_is_append_only_in_the_orm_and_the_database(community):
-    entry = services.record(
+    entry = vouching_services.moderation_record_create(
         actor=ModeratorFactory(), action="ban", member=community["bob"], note="x"
     )
     entry.note = "edited"
@@ -53,7 +53,9 @@ def test_the_log_is_append_only_in_the_orm_and_the_database(community):
 
 
 def test_the_admin_only_reads_the_log(community):
-    entry = services.record(actor=None, action="forfeit", member=community["bob"])
+    entry = vouching_services.moderation_record_create(
+        actor=None, action="forfeit", member=community["bob"]
+    )
     admin = Client()
     admin.force_login(MemberFactory(is_staff=True, is_superuser=True))
     base = "admin:vouching_moderationrecord"
@@ -66,19 +68,23 @@ def test_the_admin_only_reads_the_log(community):
 
 def test_standing_lost_names_its_cause_and_the_standing_before_and_after(community):
     mod = ModeratorFactory()
-    ban = services.member_ban(member=community["ann"], moderator=mod, reason="fake", note="F.")
-    services.trust_recalculate()
+    ban = vouching_services.member_ban(
+        member=community["ann"], moderator=mod, reason="fake", note="F."
+    )
+    vouching_services.trust_recalculate()
     lost = ModerationRecord.objects.get(action="standing_lost", member=community["cat"])
     assert lost.cause == ban and lost.reason == "fake"
     assert lost.before["standing"] == "vouched"
     carried = set(lost.before["carried_by"])
     assert carried and carried <= {community["ann"].pk, community["bob"].pk}
     assert lost.after["standing"] == "pending" and lost.after["actions"] == [ban.pk]
-    assert lost.after["generation"] == services.trust_recalculate(force=True).generation
+    assert lost.after["generation"] == vouching_services.trust_recalculate(force=True).generation
 
 
 def test_the_log_refuses_a_forged_insert_and_the_base_manager(community):
-    entry = services.record(actor=None, action="forfeit", member=community["bob"], note="x")
+    entry = vouching_services.moderation_record_create(
+        actor=None, action="forfeit", member=community["bob"], note="x"
+    )
     forged = ModerationRecord(pk=entry.pk, action="ban", member=community["bob"], note="forged")
     with pytest.raises(PermissionError):
         forged.save()

@@ -7,14 +7,16 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ModeratorFactory
-from vouching import services
+from vouching import services as vouching_services
 
 pytestmark = pytest.mark.django_db
 
 
 def test_log_exports_as_csv(with_second_factor, community):
     mod = ModeratorFactory()
-    services.member_ban(member=community["bob"], moderator=mod, reason="fake", note="Fake.")
+    vouching_services.member_ban(
+        member=community["bob"], moderator=mod, reason="fake", note="Fake."
+    )
     response = with_second_factor(mod).get(reverse("moderation:log_csv"))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert response["Content-Type"].startswith("text/csv")
@@ -26,7 +28,7 @@ def test_log_exports_as_csv(with_second_factor, community):
 
 def test_the_csv_never_carries_a_formula(with_second_factor, community):
     mod = ModeratorFactory()
-    services.member_ban(
+    vouching_services.member_ban(
         member=community["bob"], moderator=mod, reason="fake", note='=HYPERLINK("x","y")'
     )
     response = with_second_factor(mod).get(reverse("moderation:log_csv"))
@@ -38,7 +40,9 @@ def test_the_csv_never_carries_a_formula(with_second_factor, community):
 @pytest.mark.parametrize("member", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
 def test_the_log_filtered_by_an_unknown_member_is_empty(with_second_factor, community, member):
     mod = ModeratorFactory()
-    services.member_ban(member=community["bob"], moderator=mod, reason="fake", note="Fake.")
+    vouching_services.member_ban(
+        member=community["bob"], moderator=mod, reason="fake", note="Fake."
+    )
     response = with_second_factor(mod).get(reverse("moderation:log"), {"member": member})
     assert response.status_code == 200
     assert not response.context["records"]
@@ -48,7 +52,9 @@ def test_the_log_filtered_by_an_unknown_member_is_empty(with_second_factor, comm
 
 def test_the_log_speaks_the_moderators_language(with_second_factor, community):
     mod = ModeratorFactory()
-    services.member_ban(member=community["bob"], moderator=mod, reason="fake", note="Fake.")
+    vouching_services.member_ban(
+        member=community["bob"], moderator=mod, reason="fake", note="Fake."
+    )
     client = with_second_factor(mod)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
     page = client.get(reverse("moderation:log")).text

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from matchmaking import services as dating
+from matchmaking import services as matchmaking_services
 from tests.factories import (
     MemberFactory,
     ModeratorFactory,
@@ -17,7 +17,7 @@ from tests.factories import (
     VouchFactory,
     woman,
 )
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import Member, ModerationRecord, PledgeForfeit, Vouch
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def test_suspension_hides_signs_out_and_forfeits(community, client_for):
     ann = community["ann"]
     her_browser = client_for(ann)
     assert her_browser.get(reverse("home")).context["user"].is_authenticated
-    services.member_suspend(
+    vouching_services.member_suspend(
         member=ann,
         moderator=mod,
         until=timezone.now() + timedelta(days=7),
@@ -48,15 +48,17 @@ def test_suspension_hides_signs_out_and_forfeits(community, client_for):
 def test_reinstate_undoes_the_ban_and_its_forfeits(community):
     mod = ModeratorFactory()
     ann = community["ann"]
-    services.member_ban(member=ann, moderator=mod, reason="scam", note="Scam.")
+    vouching_services.member_ban(member=ann, moderator=mod, reason="scam", note="Scam.")
     assert PledgeForfeit.objects.in_force().count() == 2
-    services.member_reinstate(member=ann, moderator=mod, note="Identity confirmed: not a scam.")
+    vouching_services.member_reinstate(
+        member=ann, moderator=mod, note="Identity confirmed: not a scam."
+    )
     ann.refresh_from_db()
     assert ann.banned_at is None and ann.standing in ("vouched", "pending")
     assert PledgeForfeit.objects.in_force().count() == 0
     assert ModerationRecord.objects.filter(action="reinstate").exists()
     with pytest.raises(ValidationError, match="neither suspended nor banned"):
-        services.member_reinstate(member=ann, moderator=mod, note="Again.")
+        vouching_services.member_reinstate(member=ann, moderator=mod, note="Again.")
 
 
 @pytest.mark.parametrize(
@@ -68,7 +70,9 @@ def test_reinstate_undoes_the_ban_and_its_forfeits(community):
 )
 def test_actions_need_a_reason_and_an_explanation(community, kwargs, message):
     with pytest.raises(ValidationError, match=message):
-        services.member_ban(member=community["bob"], moderator=ModeratorFactory(), **kwargs)
+        vouching_services.member_ban(
+            member=community["bob"], moderator=ModeratorFactory(), **kwargs
+        )
     assert not ModerationRecord.objects.filter(action="ban").exists()
 
 
@@ -76,7 +80,7 @@ def test_member_pages_and_profiles_disappear_at_once_when_banned(client_for):
     lena = woman(member__display_name="Lena")
     viewer = VouchedMemberFactory()
     assert client_for(viewer).get(lena.member.get_absolute_url()).status_code == 200
-    services.member_ban(
+    vouching_services.member_ban(
         member=lena.member, moderator=ModeratorFactory(), reason="fake", note="Fake."
     )
     assert client_for(viewer).get(lena.member.get_absolute_url()).status_code == 404
@@ -90,7 +94,7 @@ def matched():
 
     lena, jon = woman(member__display_name="Lena"), woman(member__display_name="Jon")
     match = match_create(lena.member, jon.member, source="mutual")
-    dating.message_send(match=match, sender=lena.member, body="Hello Jon!")
+    matchmaking_services.message_send(match=match, sender=lena.member, body="Hello Jon!")
     return lena.member, jon.member, match
 
 
@@ -101,9 +105,9 @@ def test_a_moderated_match_disappears_and_cannot_write(matched, client_for, remo
     lena, jon, match = matched
     mod = ModeratorFactory()
     if removal == "ban":
-        services.member_ban(member=jon, moderator=mod, reason="scam", note="Scam.")
+        vouching_services.member_ban(member=jon, moderator=mod, reason="scam", note="Scam.")
     else:
-        services.member_suspend(
+        vouching_services.member_suspend(
             member=jon,
             moderator=mod,
             until=timezone.now() + timedelta(days=3),
@@ -115,7 +119,7 @@ def test_a_moderated_match_disappears_and_cannot_write(matched, client_for, remo
     assert "Jon" not in client_for(lena).get(reverse("matchmaking:matches")).text
     for sender in (lena, jon):  # neither direction
         with pytest.raises(ValidationError, match="not available"):
-            dating.message_send(match=match, sender=sender, body="Still there?")
+            matchmaking_services.message_send(match=match, sender=sender, body="Still there?")
     assert match.messages.count() == 1
     assert not selectors.matches_of(member=jon).exists()
 
@@ -135,11 +139,15 @@ def test_introductions_with_a_moderated_member_are_hidden_and_refused(community)
         introduced_at=timezone.now(),
     )
     assert selectors.introductions_for(member=bob)["to_answer"].exists()
-    services.member_ban(member=cat, moderator=ModeratorFactory(), reason="fake", note="Fake.")
+    vouching_services.member_ban(
+        member=cat, moderator=ModeratorFactory(), reason="fake", note="Fake."
+    )
     assert not selectors.introductions_for(member=bob)["to_answer"].exists()
     assert not selectors.introductions_for(member=ann)["mine"].exists()
     with pytest.raises(ValidationError, match="cannot be reached"):
-        dating.introduction_respond(introduction=introduction, member=bob, accept=True)
+        matchmaking_services.introduction_respond(
+            introduction=introduction, member=bob, accept=True
+        )
     introduction.refresh_from_db()
     assert introduction.a_accepted_at is None and introduction.status == "people"
 
@@ -148,7 +156,9 @@ def test_a_ban_signs_the_member_out_of_every_session(community, client_for):
     bob = community["bob"]
     browser = client_for(bob)
     assert browser.get(reverse("home")).context["user"].is_authenticated
-    services.member_ban(member=bob, moderator=ModeratorFactory(), reason="scam", note="Scam.")
+    vouching_services.member_ban(
+        member=bob, moderator=ModeratorFactory(), reason="scam", note="Scam."
+    )
     assert not browser.get(reverse("home")).context["user"].is_authenticated
 
 
@@ -203,7 +213,7 @@ def test_banning_someone_who_vouched_for_the_moderator_revokes_that_vouch_too(co
     costs the moderator, it is not moderating oneself."""
     mod = ModeratorFactory()
     for_mod = VouchFactory(voucher=community["bob"], vouchee=mod)
-    services.member_ban(
+    vouching_services.member_ban(
         member=community["bob"], moderator=mod, reason="fake", note="F.", revoke_given=True
     )
     for_mod.refresh_from_db()

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from matchmaking import services as dating
+from matchmaking import services as matchmaking_services
 from matchmaking.models import Notification
 from tests.factories import ModeratorFactory
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import PledgeForfeit
 from vouching.tasks import send_forfeit_notices
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_the_member_and_their_vouchers_are_told(community, django_capture_on_commit_callbacks):
     mod = ModeratorFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        services.member_suspend(
+        vouching_services.member_suspend(
             member=community["bob"],
             moderator=mod,
             until=timezone.now() + timedelta(days=3),
@@ -35,8 +35,8 @@ def test_the_member_and_their_vouchers_are_told(community, django_capture_on_com
 
 
 def send_notification_emails():
-    for pk in dating.notification_emails_pending():
-        dating.notification_send_email(notification_id=pk)
+    for pk in matchmaking_services.notification_emails_pending():
+        matchmaking_services.notification_send_email(notification_id=pk)
 
 
 def test_moderation_notifications_say_what_why_and_where_to_appeal(
@@ -45,14 +45,14 @@ def test_moderation_notifications_say_what_why_and_where_to_appeal(
     mod = ModeratorFactory()
     ann, cat = community["ann"], community["cat"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.member_suspend(
+        vouching_services.member_suspend(
             member=cat,
             moderator=mod,
             until=timezone.now() + timedelta(days=10),
             reason="harassment",
             note="Rude <b>messages</b>.",
         )
-        services.vouch_revoke(
+        vouching_services.vouch_revoke(
             vouch=community["ann_bob"], moderator=mod, reason="fake", note="Bob is not real."
         )
     page = client_for(ann).get(reverse("matchmaking:notifications")).text
@@ -99,6 +99,6 @@ def test_each_forfeit_reason_has_its_own_words(community, mailoutbox, reason, sa
         weight=0.5,
         until=timezone.now() + timedelta(days=180),
     )
-    assert services.forfeit_send_notice(forfeit_id=forfeit.pk)
+    assert vouching_services.forfeit_send_notice(forfeit_id=forfeit.pk)
     body = mailoutbox[-1].body
     assert says in body and never not in body

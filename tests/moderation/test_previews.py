@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tests.factories import MemberFactory, ModeratorFactory, VouchFactory
 from tests.moderation.previewing import lost_after
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import Member, ModerationRecord, PledgeForfeit, Vouch
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +20,16 @@ def test_preview_equals_what_actually_happens(community, case):
     if case == "revoke bad vouch":
         dot = MemberFactory(display_name="Dot")  # carried by Bob alone
         vouch = VouchFactory(voucher=bob, vouchee=dot)
-        services.trust_graph_changed()
-        services.trust_recalculate()
+        vouching_services.trust_graph_changed()
+        vouching_services.trust_recalculate()
         assert Member.objects.get(pk=dot.pk).in_good_standing
-        preview = services.moderation_preview(revoke=[vouch], bad_vouches=[vouch])
-        services.vouch_revoke(vouch=vouch, moderator=mod, reason="bad_vouch", note="False vouch.")
+        preview = vouching_services.moderation_preview(revoke=[vouch], bad_vouches=[vouch])
+        vouching_services.vouch_revoke(
+            vouch=vouch, moderator=mod, reason="bad_vouch", note="False vouch."
+        )
     elif case == "suspend":
-        preview = services.moderation_preview(remove=[ann])
-        services.member_suspend(
+        preview = vouching_services.moderation_preview(remove=[ann])
+        vouching_services.member_suspend(
             member=ann,
             moderator=mod,
             until=timezone.now() + timedelta(days=30),
@@ -36,15 +38,15 @@ def test_preview_equals_what_actually_happens(community, case):
         )
     else:
         given = list(Vouch.objects.active().given_by(ann)) if "revoke" in case else []
-        preview = services.moderation_preview(remove=[ann], revoke=given)
-        services.member_ban(
+        preview = vouching_services.moderation_preview(remove=[ann], revoke=given)
+        vouching_services.member_ban(
             member=ann,
             moderator=mod,
             reason="scam",
             note="Asked members for money.",
             revoke_given="revoke" in case,
         )
-    run = services.trust_recalculate()
+    run = vouching_services.trust_recalculate()
     actually_lost = lost_after(run) - {m.pk for m in preview.removed}
     assert preview.losing, "the case must cost someone their standing to prove anything"
     assert {m.pk for m in preview.losing} == actually_lost
@@ -62,34 +64,36 @@ def test_preview_equals_what_actually_happens(community, case):
 
 def test_preview_changes_nothing(community):
     vouch = community["ann_bob"]
-    generation = services.trust_recalculate(force=True).generation
-    services.moderation_preview(revoke=[vouch], remove=[community["bob"]], bad_vouches=[vouch])
+    generation = vouching_services.trust_recalculate(force=True).generation
+    vouching_services.moderation_preview(
+        revoke=[vouch], remove=[community["bob"]], bad_vouches=[vouch]
+    )
     vouch.refresh_from_db()
     assert vouch.status == "accepted" and not ModerationRecord.objects.exists()
     assert not PledgeForfeit.objects.exists()
-    assert services.trust_recalculate(force=True).generation == generation
+    assert vouching_services.trust_recalculate(force=True).generation == generation
 
 
 def test_ban_reinstate_ban_again_forfeits_again_as_previewed(community):
     mod = ModeratorFactory()
     ann = community["ann"]
-    services.member_ban(member=ann, moderator=mod, reason="scam", note="Scam.")
-    services.member_reinstate(member=ann, moderator=mod, note="Not a scam after all.")
-    services.trust_recalculate()
+    vouching_services.member_ban(member=ann, moderator=mod, reason="scam", note="Scam.")
+    vouching_services.member_reinstate(member=ann, moderator=mod, note="Not a scam after all.")
+    vouching_services.trust_recalculate()
     assert not PledgeForfeit.objects.in_force().exists()
-    preview = services.moderation_preview(remove=[ann])
+    preview = vouching_services.moderation_preview(remove=[ann])
     assert {m.pk for m in preview.forfeiting} == {community["f1"].pk, community["f2"].pk}
-    services.member_ban(member=ann, moderator=mod, reason="scam", note="Scam, proven.")
+    vouching_services.member_ban(member=ann, moderator=mod, reason="scam", note="Scam, proven.")
     in_force = set(PledgeForfeit.objects.in_force().values_list("voucher_id", flat=True))
     assert in_force == {m.pk for m in preview.forfeiting}
-    run = services.trust_recalculate()
+    run = vouching_services.trust_recalculate()
     assert preview.losing and {m.pk for m in preview.losing} == lost_after(run) - {ann.pk}
 
 
 def test_a_forfeit_in_force_is_not_doubled_nor_previewed_twice(community):
     mod = ModeratorFactory()
     cat = community["cat"]
-    services.member_suspend(
+    vouching_services.member_suspend(
         member=cat,
         moderator=mod,
         until=timezone.now() + timedelta(days=5),
@@ -97,18 +101,18 @@ def test_a_forfeit_in_force_is_not_doubled_nor_previewed_twice(community):
         note="Rude.",
     )
     assert PledgeForfeit.objects.count() == 2
-    assert services.moderation_preview(remove=[cat]).forfeiting == []
-    services.member_ban(member=cat, moderator=mod, reason="harassment", note="Again.")
+    assert vouching_services.moderation_preview(remove=[cat]).forfeiting == []
+    vouching_services.member_ban(member=cat, moderator=mod, reason="harassment", note="Again.")
     assert PledgeForfeit.objects.count() == 2
 
 
 def test_the_preview_uses_the_configured_metric(community, settings):
     # Under "naive" (three vouched vouchers) nobody but the founders stands; nobody loses.
     settings.PLEDGE_TRUST_METRIC = "naive"
-    services.trust_recalculate(force=True)
-    preview = services.moderation_preview(remove=[community["ann"]])
+    vouching_services.trust_recalculate(force=True)
+    preview = vouching_services.moderation_preview(remove=[community["ann"]])
     assert preview.losing == []
     settings.PLEDGE_TRUST_METRIC = "pledge"
-    services.trust_recalculate(force=True)
-    preview = services.moderation_preview(remove=[community["ann"]])
+    vouching_services.trust_recalculate(force=True)
+    preview = vouching_services.moderation_preview(remove=[community["ann"]])
     assert community["cat"] in preview.losing

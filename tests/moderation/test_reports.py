@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from matchmaking import services as dating
+from matchmaking import services as matchmaking_services
 from matchmaking.models import Report
 from tests.factories import ModeratorFactory, woman
 from tests.moderation.previewing import preview_and_confirm
@@ -23,9 +23,11 @@ def test_reports_queue_claim_resolve_and_flag(with_second_factor, community):
     client = with_second_factor(mod)
     nagger = community["cat"]
     for _ in range(3):
-        report = dating.report_file(reporter=nagger, reported=community["bob"], reason="other")
-        dating.report_dismiss(report=report, moderator=mod, note="Nothing wrong.")
-    report = dating.report_file(
+        report = matchmaking_services.report_file(
+            reporter=nagger, reported=community["bob"], reason="other"
+        )
+        matchmaking_services.report_dismiss(report=report, moderator=mod, note="Nothing wrong.")
+    report = matchmaking_services.report_file(
         reporter=nagger, reported=community["ann"], reason="fake", note="Fake photos."
     )
     queue = client.get(reverse("moderation:reports")).text
@@ -37,7 +39,7 @@ def test_reports_queue_claim_resolve_and_flag(with_second_factor, community):
     assert report.claimed_by == mod
     other = ModeratorFactory(email="other.mod@example.com")
     with pytest.raises(ValidationError, match="Another moderator"):
-        dating.report_resolve(
+        matchmaking_services.report_resolve(
             report=report, moderator=other, action="none", reason="other", note="x"
         )
     data = {
@@ -56,12 +58,14 @@ def test_reports_queue_claim_resolve_and_flag(with_second_factor, community):
 
 def test_dismiss_respects_a_claim_and_the_claimant_can_release_it(with_second_factor, community):
     mine, theirs = ModeratorFactory(), ModeratorFactory(email="other.mod@example.com")
-    report = dating.report_file(reporter=community["cat"], reported=community["bob"], reason="fake")
-    dating.report_claim(report=report, moderator=mine)
+    report = matchmaking_services.report_file(
+        reporter=community["cat"], reported=community["bob"], reason="fake"
+    )
+    matchmaking_services.report_claim(report=report, moderator=mine)
     with pytest.raises(ValidationError, match="Another moderator"):
-        dating.report_dismiss(report=report, moderator=theirs, note="Fine.")
+        matchmaking_services.report_dismiss(report=report, moderator=theirs, note="Fine.")
     with pytest.raises(ValidationError, match="Only the moderator who claimed it"):
-        dating.report_release(report=report, moderator=theirs)
+        matchmaking_services.report_release(report=report, moderator=theirs)
     report.refresh_from_db()
     assert report.status == "open" and report.claimed_by == mine
     client = with_second_factor(mine)
@@ -70,12 +74,14 @@ def test_dismiss_respects_a_claim_and_the_claimant_can_release_it(with_second_fa
     assert report.claimed_by is None
     released = ModerationRecord.objects.get(action="report_released")
     assert released.actor == mine and released.report_id == report.pk
-    dating.report_dismiss(report=report, moderator=theirs, note="Fine.")
+    matchmaking_services.report_dismiss(report=report, moderator=theirs, note="Fine.")
 
 
 def test_dismiss_through_the_console(with_second_factor, community):
     mod = ModeratorFactory()
-    report = dating.report_file(reporter=community["cat"], reported=community["bob"], reason="fake")
+    report = matchmaking_services.report_file(
+        reporter=community["cat"], reported=community["bob"], reason="fake"
+    )
     response = with_second_factor(mod).post(
         reverse("moderation:report", args=[report.pk]),
         {"dismiss": "1", "note": "Bob is real."},
@@ -90,10 +96,10 @@ def test_dismiss_through_the_console(with_second_factor, community):
 def test_resolving_with_a_revocation_keeps_the_real_reason(community):
     mod = ModeratorFactory()
     vouch = community["ann_bob"]
-    report = dating.report_file(
+    report = matchmaking_services.report_file(
         reporter=community["cat"], reported=community["ann"], reason="harassment", vouch=vouch
     )
-    dating.report_resolve(
+    matchmaking_services.report_resolve(
         report=report, moderator=mod, action="revoke_vouch", reason="harassment", note="Abuse."
     )
     revoked = ModerationRecord.objects.get(action="revoke_vouch")
@@ -102,8 +108,8 @@ def test_resolving_with_a_revocation_keeps_the_real_reason(community):
     assert vouch.status == "revoked" and vouch.revocation_reason == "other"
     assert not PledgeForfeit.objects.exists(), "only a bad vouch costs the pledge"
     with pytest.raises(ValidationError):
-        dating.report_resolve(
-            report=dating.report_file(
+        matchmaking_services.report_resolve(
+            report=matchmaking_services.report_file(
                 reporter=community["cat"], reported=community["ann"], reason="fake", vouch=vouch
             ),
             moderator=mod,
@@ -128,8 +134,12 @@ def test_the_reported_photo_is_shown_to_moderators_only(
 
     settings.MEDIA_ROOT = tmp_path
     lena = woman(member__display_name="Lena")
-    photo = dating.photo_add(member=lena.member, upload=SimpleUploadedFile("a.jpg", jpeg()))
-    unreported = dating.photo_add(member=lena.member, upload=SimpleUploadedFile("b.jpg", jpeg()))
+    photo = matchmaking_services.photo_add(
+        member=lena.member, upload=SimpleUploadedFile("a.jpg", jpeg())
+    )
+    unreported = matchmaking_services.photo_add(
+        member=lena.member, upload=SimpleUploadedFile("b.jpg", jpeg())
+    )
     mod = ModeratorFactory()
     client = with_second_factor(mod)
     url = reverse("moderation:photo", args=[photo.pk, "thumb"])

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests.factories import ModeratorFactory
 from tests.moderation.previewing import confirmation
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import ModerationRecord, Vouch
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_revoking_a_bad_vouch_is_recorded_with_its_forfeit(community):
     mod = ModeratorFactory()
     vouch = community["ann_bob"]
-    services.vouch_revoke(vouch=vouch, moderator=mod, reason="bad_vouch", note="Never met him.")
+    vouching_services.vouch_revoke(
+        vouch=vouch, moderator=mod, reason="bad_vouch", note="Never met him."
+    )
     revoke = ModerationRecord.objects.get(action="revoke_vouch")
     assert revoke.actor == mod and revoke.member == community["ann"] and revoke.vouch == vouch
     assert revoke.before == {"status": "accepted"} and revoke.after == {"status": "revoked"}

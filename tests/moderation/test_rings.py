@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.factories import FounderFactory, MemberFactory, ModeratorFactory, VouchFactory
 from tests.moderation.previewing import confirmation, lost_after
-from vouching import services
+from vouching import services as vouching_services
 from vouching.models import Member, ModerationRecord, Vouch
 from vouching.trust.rings import suspicious_rings
 
@@ -88,5 +88,5 @@ def test_rings_preview_includes_the_vouches_they_gave(with_second_factor, commun
     assert community["cat"] in preview.losing
     client.post(reverse("moderation:rings"), confirmation(response))
     assert not Vouch.objects.active().given_by(ann).exists()
-    run = services.trust_recalculate()
+    run = vouching_services.trust_recalculate()
     assert {m.pk for m in preview.losing} == lost_after(run) - {ann.pk}

@@ -25,7 +25,7 @@ from .members import (
     password_set_link,
     placeholder_claim,
 )
-from .moderation import moderator_grant, record
+from .moderation import moderation_record_create, moderator_grant
 from .pledges import (
     FORFEIT_DAYS,
     FORFEIT_WEIGHT,
@@ -59,7 +59,7 @@ __all__ = [
     "member_suspend",
     "moderation_preview",
     "moderator_grant",
-    "record",
+    "moderation_record_create",
     "ENQUEUE_PRESUMED_LOST_SECONDS",
     "FORFEIT_DAYS",
     "FORFEIT_WEIGHT",

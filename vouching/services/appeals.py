@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Appeal, Member, ModerationRecord
-from .moderation import note_required, record
+from .moderation import moderation_record_create, note_required
 from .removals import ban_lift, member_reinstate, removal_in_force
 from .revocations import forfeits_lift, recorded_forfeits_lift, vouch_restore, vouchers_forfeit
 from .trust import trust_graph_changed
@@ -70,7 +70,7 @@ def appeal_decide(*, appeal, moderator: Member, uphold: bool, note: str) -> Appe
     appeal.decided_at = timezone.now()
     appeal.decision_note = note
     appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    record(
+    moderation_record_create(
         actor=moderator,
         action=Action.APPEAL_UPHELD if uphold else Action.APPEAL_REJECTED,
         member=appeal.member,

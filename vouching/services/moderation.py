@@ -22,7 +22,7 @@ from ..models import Member, ModerationRecord, Vouch
 Action = ModerationRecord.Action
 
 
-def record(
+def moderation_record_create(
     *,
     actor: Member | None,
     action: str,
@@ -79,7 +79,7 @@ def moderator_grant(*, member: Member, by: Member | None = None, remove: bool = 
         member.user_permissions.remove(permission)
     else:
         member.user_permissions.add(permission)
-    record(
+    moderation_record_create(
         actor=by,
         action=Action.MODERATOR_REMOVED if remove else Action.MODERATOR_GRANTED,
         member=member,
@@ -89,7 +89,7 @@ def moderator_grant(*, member: Member, by: Member | None = None, remove: bool = 
 # STANDING LOST ------------------------------------------------------------------------
 
 
-def record_standing_lost(
+def standing_lost_record(
     member_ids,
     *,
     generation: int,

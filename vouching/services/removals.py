@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from .. import signals
 from ..models import Member, ModerationRecord, Vouch
-from .moderation import note_required, reason_required, record
+from .moderation import moderation_record_create, note_required, reason_required
 from .revocations import forfeits_lift, vouch_revoke, vouchers_forfeit
 from .trust import trust_graph_changed
 
@@ -95,7 +95,7 @@ def _remove(
     _refuse_a_repeat(member, action)
     before = _state(member)
     _take_out(member, action, until)
-    entry = record(
+    entry = moderation_record_create(
         actor=moderator,
         action=action,
         member=member,
@@ -198,7 +198,7 @@ def ban_lift(
 def _record_reinstatement(
     member: Member, *, moderator: Member, note: str, cause: ModerationRecord | None, before: dict
 ) -> ModerationRecord:
-    return record(
+    return moderation_record_create(
         actor=moderator,
         action=Action.REINSTATE,
         member=member,

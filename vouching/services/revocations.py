@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .. import signals
 from ..models import Member, ModerationRecord, PledgeForfeit, RevocationReason, Vouch
-from .moderation import note_required, reason_required, record
+from .moderation import moderation_record_create, note_required, reason_required
 from .pledges import pledge_forfeit
 from .trust import trust_graph_changed
 
@@ -54,7 +54,7 @@ def vouch_revoke(
     before = {"status": vouch.status}
     was_counting = vouch.status == Vouch.Status.ACCEPTED
     _end(vouch, moderator=moderator, reason=reason, note=note)
-    revoked = record(
+    revoked = moderation_record_create(
         actor=moderator,
         action=Action.REVOKE_VOUCH,
         member=vouch.voucher,
@@ -123,7 +123,7 @@ def forfeit_on_record(
     consequence of ``cause`` (in the caller's transaction)."""
     forfeit = pledge_forfeit(vouch=vouch, reason=reason, note=note)
     if forfeit:
-        record(
+        moderation_record_create(
             actor=None,
             action=Action.FORFEIT,
             member=forfeit.voucher,

@@ -23,7 +23,7 @@ from ..models import TrustState
 from ..trust import get_metric
 from ..trust.database import StoredTrust, load_trust_graph, store_scores, store_trust_result
 from ..trust.graph import TrustGraph, TrustResult
-from .moderation import record_standing_lost
+from .moderation import standing_lost_record
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def _store_standing(
             logger.info("Trust run for generation %s superseded; not stored.", generation)
             return None
         stored = store_trust_result(graph, result, scores_later=True)
-        lost_records = _record_standing_lost(stored, generation=generation, since=state.computed_at)
+        lost_records = _standing_lost_record(stored, generation=generation, since=state.computed_at)
         previous_metric = state.metric
         state.computed_generation = generation
         state.computed_at = timezone.now()
@@ -227,11 +227,11 @@ def _store_standing(
     return StandingStored(stored, state.computed_at, changed_ids)
 
 
-def _record_standing_lost(stored: StoredTrust, *, generation: int, since) -> list[int]:
+def _standing_lost_record(stored: StoredTrust, *, generation: int, since) -> list[int]:
     """The moderation records of the members who lost standing in this run (their ids)."""
     if not len(stored.lost):
         return []
-    return record_standing_lost(
+    return standing_lost_record(
         stored.lost.tolist(), generation=generation, since=since, carriers=stored.lost_carriers
     )
 

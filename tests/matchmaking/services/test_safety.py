@@ -16,7 +16,7 @@ def test_block_removes_them_from_each_other_everywhere(trio):
     services.introduction_respond(introduction=intro, member=lena, accept=True)
     match = Match.objects.active().between(jon, lena).get()
     services.message_send(match=match, sender=jon, body="Hi Lena")
-    services.block(member=lena, other=jon)
+    services.member_block(member=lena, other=jon)
     match.refresh_from_db()
     assert match.ended_at is not None
     assert not selectors.matches_of(member=jon).exists()
@@ -26,7 +26,7 @@ def test_block_removes_them_from_each_other_everywhere(trio):
         services.reaction_interest(actor=jon, target=lena)
     with pytest.raises(ValidationError, match="not possible"):
         services.introduction_offer(intermediary=mei, person_a=jon, person_b=lena, note="Again?")
-    services.unblock(member=lena, other=jon)
+    services.member_unblock(member=lena, other=jon)
     assert not Match.objects.active().exists(), "an ended match stays ended"
 
 
