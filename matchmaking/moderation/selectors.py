@@ -104,6 +104,16 @@ def reported_photos() -> QuerySet[Photo]:
 # A MEMBER'S DOSSIER -------------------------------------------------------------------
 
 
+def console_members() -> QuerySet[Member]:
+    """Every member, as the console looks one up: with their trust row."""
+    return Member.objects.select_related("trust")
+
+
+def console_vouches() -> QuerySet[Vouch]:
+    """Every vouch, as the console looks one up: with both of its ends."""
+    return Vouch.objects.select_related("voucher", "vouchee")
+
+
 @dataclass(frozen=True)
 class MemberDossier:
     """What the investigation page shows about one member."""

@@ -33,7 +33,6 @@ from .standing import (
     standing_card,
     standing_explanation,
     standing_loss,
-    trust_state,
 )
 from .trust import (
     PathStep,
@@ -95,7 +94,6 @@ __all__ = [
     "trust_neighbourhood",
     "trust_path",
     "trust_paths",
-    "trust_state",
     "vouch_for_member",
     "vouch_quota_remaining",
     "vouch_quota_used",

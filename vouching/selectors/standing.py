@@ -45,10 +45,6 @@ def standing_card(*, member: Member) -> StandingCard:
     )
 
 
-def trust_state() -> TrustState:
-    return TrustState.load()
-
-
 # STANDING EXPLAINED -------------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ from ..confirm import PreviewedAction
 from ..forms import ActionForm, NoteForm, RemoveForm
 from ..selectors import (
     CHAIN_MAX_STEPS,
+    console_members,
+    console_vouches,
     member_dossier,
     removal_preview,
     reported_photos,
@@ -28,7 +30,7 @@ from ..selectors import (
 
 @moderator_required
 def member_detail(request, public_id):
-    member = get_object_or_404(Member.objects.select_related("trust"), public_id=public_id)
+    member = get_object_or_404(console_members(), public_id=public_id)
     dossier = member_dossier(member=member)  # its fields are the page's names
     return render(
         request,
@@ -53,7 +55,7 @@ def photo(request, photo_id, size):
 
 @moderator_required
 def member_action(request, public_id, action):
-    member = get_object_or_404(Member, public_id=public_id)
+    member = get_object_or_404(console_members(), public_id=public_id)
     if action not in ("suspend", "ban", "reinstate") or member.pk == request.user.pk:
         raise PermissionDenied
     if action == "reinstate":
@@ -126,7 +128,7 @@ class MemberRemoval(PreviewedAction):
 
 @moderator_required
 def vouch_revoke_view(request, vouch_id):
-    vouch = get_object_or_404(Vouch.objects.select_related("voucher", "vouchee"), pk=vouch_id)
+    vouch = get_object_or_404(console_vouches(), pk=vouch_id)
     if not vouch.is_active:
         # Revoked meanwhile, or a second click on Confirm: say so, change nothing.
         messages.info(
