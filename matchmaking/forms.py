@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vouching import forms as vouching_forms
+
 from .models import (
     BIO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -123,7 +125,7 @@ class ProfileForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    photo = forms.ImageField(
+    photo = vouching_forms.ImageUploadField(
         label=_("Add a photo"),
         help_text=_("JPEG, PNG or WebP, up to 10 MB. We remove location and camera data."),
     )

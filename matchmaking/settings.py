@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -51,13 +52,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "matchmaking.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "matchmaking.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "matchmaking.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -186,7 +191,18 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Request bodies. A member's photo may be 10 MB (vouching/images.py, MAX_UPLOAD_BYTES);
+# the form around it adds a few kilobytes. Anything larger is refused from its
+# Content-Length, before a byte of it is read (matchmaking/middleware.py), and a body
+# sent without one (chunked) is read only up to this many bytes.
+REQUEST_BODY_MAX_BYTES = env.int("PLEDGE_REQUEST_BODY_MAX_BYTES", default=11 * 1024 * 1024)
+# A photo up to the limit stays in memory; nothing bigger gets that far.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The form fields besides files: the longest text a member writes is a few kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Images a member may send in 24 hours (photos of them and profile photos, kept or
+# refused): decoding one costs up to a quarter of a second (vouching/images.py).
+IMAGE_UPLOAD_DAILY_QUOTA = env.int("PLEDGE_IMAGE_UPLOAD_DAILY_QUOTA", default=20)
 
 # EMAIL --------------------------------------------------------------------------------
 vars().update(env.email_url("PLEDGE_EMAIL_URL", default="consolemail://"))
@@ -198,12 +214,57 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("PLEDGE_SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("PLEDGE_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+    # A year: browsers' preload lists accept nothing shorter.
+    SECURE_HSTS_SECONDS = env.int("PLEDGE_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# A load balancer checks the health endpoint over plain http, behind the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# The client's address, for allauth's rate limits: behind the TLS proxy every request
+# comes from the proxy, so the limits would lock everyone out together. The proxy appends
+# the address it saw to X-Forwarded-For; count only the proxies you run (the last N
+# entries), since a client can write anything before them. Without debug the settings
+# assume one proxy, as SECURE_PROXY_SSL_HEADER does; gunicorn then listens only on
+# loopback (gunicorn.conf.py). A proxy that sets a header of its own instead (nginx's
+# X-Real-IP, Cloudflare's CF-Connecting-IP) is named by PLEDGE_TRUSTED_CLIENT_IP_HEADER.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PLEDGE_TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("PLEDGE_TRUSTED_CLIENT_IP_HEADER", default="") or None
+# No script or style but the site's own files; no plugins, frames, foreign forms or
+# <base>. htmx is configured for it (base.html: no inline indicator style).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Powerful browser features Pledge never uses, denied to the page and anything in it.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 
 # CELERY -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("PLEDGE_CELERY_BROKER_URL", default="filesystem://localhost//")
@@ -276,11 +337,31 @@ INTRODUCTION_DAILY_QUOTA = env.int("PLEDGE_INTRODUCTION_DAILY_QUOTA", default=5)
 MESSAGE_DAILY_QUOTA = env.int("PLEDGE_MESSAGE_DAILY_QUOTA", default=200)
 
 # LOGGING ------------------------------------------------------------------------------
+# "json": one JSON object per line (time, level, logger, message; for a request its
+# method, path, status, duration and id), for a log collector. "plain" for a person
+# reading a terminal. Each request's own line comes from matchmaking.logs.
+LOG_FORMAT = env.str("PLEDGE_LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("PLEDGE_LOG_FORMAT is json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request": {"()": "matchmaking.logs.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "matchmaking.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("PLEDGE_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # matchmaking.logs writes one line per request, status and duration included.
+        "django.server": {"level": "WARNING"},
+    },
 }

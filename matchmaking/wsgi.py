@@ -4,9 +4,12 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from matchmaking.middleware import ChunkedBodyLimit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "matchmaking.settings")
 
-application = get_wsgi_application()
+# A chunked body is counted before Django sees it (matchmaking/middleware.py).
+application = ChunkedBodyLimit(get_wsgi_application())
 
 # Import every view (and the libraries behind them) now, then take everything loaded so
 # far out of the garbage collector's full passes: it lives as long as the process, and

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .images import ImageRejected, sanitize_image
+from .images import ImageRejected, image_header_check, sanitize_image
 from .models import (
     DISPLAY_NAME_MAX_LENGTH,
     STATEMENT_MAX_LENGTH,
@@ -11,7 +11,7 @@ from .models import (
     Relationship,
     Strength,
 )
-from .services import VouchTerms
+from .services import VouchTerms, image_upload_record
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -100,18 +100,36 @@ class InviteForm(VouchForm):
     field_order = ["email", "relationship", "known_for", "strength", "statement"]
 
 
+class ImageUploadField(forms.ImageField):
+    """Django's image field, which first reads the header: an image too large or with too
+    many pixels is refused in those words, before Pillow's own checks or any decoding."""
+
+    def to_python(self, data):
+        if data not in self.empty_values:
+            try:
+                image_header_check(data)
+            except ImageRejected as error:
+                if error.code in ("size", "pixels"):
+                    raise forms.ValidationError(error.message, code=error.code) from None
+        return super().to_python(data)
+
+
 class MemberSettingsForm(forms.Form):
     display_name = forms.CharField(
         label=_("Display name"),
         max_length=DISPLAY_NAME_MAX_LENGTH,
         help_text=_("How other members see you."),
     )
-    avatar_upload = forms.ImageField(
+    avatar_upload = ImageUploadField(
         label=_("Photo"),
         required=False,
         help_text=_("A JPEG, PNG or WebP image of up to 10 MB. We remove its location data."),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my photo"), required=False)
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
 
     def clean_display_name(self):
         name = " ".join(self.cleaned_data["display_name"].split())
@@ -123,6 +141,7 @@ class MemberSettingsForm(forms.Form):
         upload = self.cleaned_data.get("avatar_upload")
         if not upload:
             return None
+        image_upload_record(member=self.member)  # counted before it costs anything
         try:
             return sanitize_image(upload)
         except ImageRejected as error:

@@ -76,10 +76,24 @@ def profile_resume(*, member: Member) -> Profile:
     return Profile.objects.get(member=member)
 
 
-@transaction.atomic
 def photo_add(*, member: Member, upload) -> Photo:
-    """Add a photo: only a real image, re-encoded without its metadata, with a thumbnail."""
-    lock_member(member)
+    """Add a photo: only a real image, re-encoded without its metadata, with a thumbnail.
+
+    The upload counts against the member's daily image quota before it is decoded, and
+    stays counted when it is refused; no lock is held while it decodes.
+    """
+    photo_room_check(member=member)
+    vouching_services.image_upload_record(member=member)
+    try:
+        image = vouching_services.sanitize_image(upload, max_side=PHOTO_SIDE)
+        thumbnail = vouching_services.sanitize_image(image, max_side=THUMBNAIL_SIDE)
+    except vouching_services.ImageRejected as error:
+        raise ValidationError(str(error.message), code="image") from None
+    return photo_store(member=member, image=image, thumbnail=thumbnail)
+
+
+def photo_room_check(*, member: Member) -> Profile:
+    """The member's profile, if it has room for another photo; else ``ValidationError``."""
     profile = Profile.objects.filter(member=member).first()
     if profile is None:
         raise ValidationError(_("Create your profile before adding photos."), code="profile")
@@ -88,11 +102,15 @@ def photo_add(*, member: Member, upload) -> Photo:
             _("You can have up to %(count)d photos. Remove one first.") % {"count": MAX_PHOTOS},
             code="too_many",
         )
-    try:
-        image = vouching_services.sanitize_image(upload, max_side=PHOTO_SIDE)
-        thumbnail = vouching_services.sanitize_image(image, max_side=THUMBNAIL_SIDE)
-    except vouching_services.ImageRejected as error:
-        raise ValidationError(str(error.message), code="image") from None
+    return profile
+
+
+@transaction.atomic
+def photo_store(*, member: Member, image, thumbnail) -> Photo:
+    """Keep a decoded photo and its thumbnail, if there is still room (checked again
+    under the member's lock: parallel uploads cannot pass six)."""
+    lock_member(member)
+    profile = photo_room_check(member=member)
     last = profile.photos.aggregate(last=Max("position"))["last"]
     photo = Photo(profile=profile, position=0 if last is None else last + 1)
     photo.image.save("photo.jpg", image, save=False)

@@ -25,6 +25,7 @@ from .moderation import (
 )
 from .pledges import PledgeForfeit, PledgeForfeitQuerySet
 from .trust import TrustScore, TrustState
+from .uploads import ImageUpload
 from .vouches import (
     STATEMENT_MAX_LENGTH,
     STATEMENT_MIN_LENGTH,
@@ -53,6 +54,7 @@ __all__ = [
     "AppendOnlyQuerySet",
     "Block",
     "BlockQuerySet",
+    "ImageUpload",
     "Invitation",
     "InvitationQuerySet",
     "KnownFor",

@@ -49,6 +49,7 @@ from .trust import (
     trust_recalculation_unclaim,
     trust_sweep_needed,
 )
+from .uploads import image_upload_record
 from .vouches import vouch_accept, vouch_create, vouch_decline, vouch_withdraw
 
 __all__ = [
@@ -100,5 +101,6 @@ __all__ = [
     "vouching_suspended_until",
     # Uploaded pictures, made safe to keep (``vouching.images``), for other apps' uploads.
     "ImageRejected",
+    "image_upload_record",
     "sanitize_image",
 ]
