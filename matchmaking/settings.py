@@ -314,6 +314,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# HEALTH -------------------------------------------------------------------------------
+# Beat asks a worker to note the time this often; the health endpoint (/health/) fails
+# when no worker has done so for the stale threshold (four missed beats by default).
+WORKER_HEARTBEAT_SECONDS = env.int("PLEDGE_WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("PLEDGE_WORKER_HEARTBEAT_STALE_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
+    "task": "matchmaking.worker_heartbeat",
+    "schedule": timedelta(seconds=WORKER_HEARTBEAT_SECONDS),
+    # Heartbeats queued while no worker runs would only say it ran later: drop them.
+    "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+}
+
 # PLEDGE -------------------------------------------------------------------------------
 # Where members reach the site; links in emails start with it.
 PLEDGE_BASE_URL = env.str("PLEDGE_BASE_URL", default="http://localhost:8000")

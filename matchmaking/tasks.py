@@ -25,3 +25,12 @@ def sweep() -> None:
 
     if services.notification_emails_pending():
         send_notification_emails.delay()
+
+
+@shared_task(name="matchmaking.worker_heartbeat", ignore_result=True)
+def worker_heartbeat() -> None:
+    """Beat asks for it every few seconds; the health endpoint reads when a worker last
+    ran it (``WORKER_HEARTBEAT_STALE_SECONDS``)."""
+    from . import services
+
+    services.worker_heartbeat_record(worker=worker_heartbeat.request.hostname or "worker")

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .views.health import health
 from .views.home import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("health/", health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("vouching.urls")),

@@ -5,6 +5,7 @@ standing, trust paths and who blocks whom, and never the other way round. One mo
 area; every model and its choices are importable from here.
 """
 
+from .health import WorkerHeartbeat
 from .introductions import Introduction
 from .matches import Match, MatchQuerySet, Reaction
 from .messages import MESSAGE_MAX_LENGTH, Message
@@ -54,6 +55,7 @@ __all__ = [
     "Reaction",
     "Report",
     "ReportAction",
+    "WorkerHeartbeat",
     "age_on",
     "city_key",
     "photo_path",

@@ -9,6 +9,7 @@ report). Callers import this package, not its modules.
 """
 
 from .browsing import BrowsePage, Card, born_between, browse, browse_refusal
+from .health import health_report
 from .introductions import (
     introduction_for_member,
     introductions_for,
@@ -44,6 +45,7 @@ __all__ = [
     "browse",
     "browse_refusal",
     "compatible",
+    "health_report",
     "introduction_for_member",
     "introductions_for",
     "match_for_member",

@@ -1,5 +1,6 @@
 """Every change on the dating side goes through these functions; views hold no rules."""
 
+from .health import worker_heartbeat_record
 from .introductions import (
     introduction_decline_quietly,
     introduction_introduce,
@@ -60,4 +61,5 @@ __all__ = [
     "report_release",
     "report_resolve",
     "member_unblock",
+    "worker_heartbeat_record",
 ]
