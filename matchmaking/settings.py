@@ -377,3 +377,6 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+# Celery's worker and beat log through the same configuration (JSON in production)
+# rather than replacing it with their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

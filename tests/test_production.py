@@ -17,6 +17,7 @@ from django.db import connection
 
 from matchmaking.environment import RENAMED, without_old_names
 from tests.conftest import database_url
+from tests.worker_process import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_EXAMPLE = ROOT / "docs" / "deploy" / "pledge.env.example"
@@ -223,3 +224,14 @@ def test_a_backup_restores_into_a_new_database(member, tmp_path):
     finally:
         with psycopg.connect(source, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{scratch_name}"')
+
+
+@pytest.mark.celery_worker
+def test_a_worker_logs_json_too(db):
+    """Celery's worker keeps the site's log configuration instead of its own format."""
+    env = {**os.environ, "PLEDGE_DATABASE_URL": database_url(), "PLEDGE_LOG_FORMAT": "json"}
+    worker = WorkerProcess(queue=f"json-logs-{os.getpid()}", env=env, name="json", timeout=60)
+    worker.stop()
+    ready = [line for line in worker.lines if " ready." in line]
+    entry = json.loads(ready[0])
+    assert entry["logger"] == "celery.apps.worker" and entry["level"] == "INFO"
