@@ -83,14 +83,15 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
             duration = round((time.perf_counter() - started) * 1000, 1)
+            path = loggable_path(request)
             logger.info(
                 "%s %s %s",
                 request.method,
-                loggable_path(request),
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": loggable_path(request),
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": duration,
                 },

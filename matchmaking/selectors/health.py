@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from ..celery import app as celery_app
 from ..models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -37,9 +38,7 @@ def cache_check() -> dict:
 
 
 def broker_check() -> dict:
-    from matchmaking.celery import app
-
-    with app.connection_for_read() as broker:
+    with celery_app.connection_for_read() as broker:
         broker.ensure_connection(max_retries=0, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
     return {}
 
