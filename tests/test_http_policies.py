@@ -149,11 +149,16 @@ def test_without_a_trusted_proxy_the_header_is_not_believed(settings):
 
 
 PROXY = (
-    "import django; django.setup(); from django.conf import settings; "
+    "import django, logging; django.setup(); from django.conf import settings; "
     "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT, settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER, "
-    "settings.SECURE_HSTS_SECONDS, settings.LOG_FORMAT)"
+    "settings.SECURE_HSTS_SECONDS, settings.LOG_FORMAT); logging.getLogger('pledge').warning('hi')"
 )
 PRODUCTION = {"PLEDGE_DEBUG": "false", "PLEDGE_SECRET_KEY": "production-like-" + "s" * 40}
+OVERRIDES = {
+    "PLEDGE_TRUSTED_PROXY_COUNT": "2",
+    "PLEDGE_TRUSTED_CLIENT_IP_HEADER": "X-Real-IP",
+    "PLEDGE_LOG_FORMAT": "plain",
+}
 
 
 @pytest.mark.parametrize(
@@ -161,20 +166,21 @@ PRODUCTION = {"PLEDGE_DEBUG": "false", "PLEDGE_SECRET_KEY": "production-like-" +
     [
         ({}, "0 None 0 plain"),
         (PRODUCTION, "1 None 31536000 json"),
-        ({**PRODUCTION, "PLEDGE_TRUSTED_PROXY_COUNT": "2"}, "2 None 31536000 json"),
-        (
-            {**PRODUCTION, "PLEDGE_TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"},
-            "1 X-Real-IP 31536000 json",
-        ),
-        ({**PRODUCTION, "PLEDGE_LOG_FORMAT": "plain"}, "1 None 31536000 plain"),
+        ({**PRODUCTION, **OVERRIDES}, "2 X-Real-IP 31536000 plain"),
     ],
 )
 def test_production_settings_from_the_environment(tmp_path, env, expected):
-    """Behind the proxy by default without debug, as SECURE_PROXY_SSL_HEADER assumes;
-    HSTS for a year, as preload lists require; JSON logs."""
+    """Behind one proxy by default without debug, as SECURE_PROXY_SSL_HEADER assumes;
+    HSTS for a year, as preload lists require; JSON logs, one object per line."""
     done = run(["-c", PROXY], tmp_path, **env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+    last_line = done.stderr.strip().splitlines()[-1]
+    if expected.endswith("json"):
+        entry = json.loads(last_line)
+        assert entry["message"] == "hi" and entry["level"] == "WARNING"
+    else:
+        assert last_line.endswith("WARNING pledge: hi")
 
 
 def log_record(message="hello", **extra) -> logging.LogRecord:
@@ -221,14 +227,6 @@ def test_secret_url_parts_are_never_logged(client, caplog):
 def test_the_log_format_is_json_or_plain(tmp_path):
     done = run(["-c", PROXY], tmp_path, PLEDGE_LOG_FORMAT="xml")
     assert done.returncode != 0 and "PLEDGE_LOG_FORMAT is json or plain" in done.stderr
-
-
-def test_a_production_process_logs_json(tmp_path):
-    code = "import django, logging; django.setup(); logging.getLogger('pledge').warning('hi')"
-    done = run(["-c", code], tmp_path, **PRODUCTION)
-    assert done.returncode == 0, done.stderr
-    entry = json.loads(done.stderr.strip().splitlines()[-1])
-    assert entry["message"] == "hi" and entry["level"] == "WARNING"
 
 
 def test_gunicorn_config_reads_the_environment():
