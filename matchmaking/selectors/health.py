@@ -52,7 +52,7 @@ def worker_check() -> dict:
         beat_at__gte=timezone.now() - timedelta(seconds=stale)
     ).count()
     if age is None or age > stale:
-        raise LookupError(f"no worker heartbeat in {stale} s (last {age} s ago)")
+        raise LookupError(f"no worker heartbeat in the last {stale} s")
     return {"seconds_since_heartbeat": round(age, 1), "workers": alive}
 
 
