@@ -260,7 +260,6 @@ PERMISSIONS_POLICY = [
     "microphone",
     "midi",
     "payment",
-    "publickey-credentials-get",
     "serial",
     "usb",
     "xr-spatial-tracking",
