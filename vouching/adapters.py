@@ -1,6 +1,7 @@
 """The allauth adapter is Pledge's door: signup is open only to a valid invitation."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from . import selectors, services
+from .access import removed_response
 from .selectors import InvitationUnusable
 
 # The invitation token a visitor arrived with, kept until they finish signing up.
@@ -31,6 +33,14 @@ def invitation_unusable_response(request, error: InvitationUnusable):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def pre_login(self, request, user, **kwargs):
+        """Banned and suspended members do not sign in, whatever the way (password,
+        email confirmation, a second factor still to come): they are told why."""
+        if user.is_active and selectors.removal_notice(member=user):
+            clear_login(request)
+            return removed_response(request, user)
+        return super().pre_login(request, user, **kwargs)
+
     def is_open_for_signup(self, request) -> bool:
         token = request.session.get(INVITATION_SESSION_KEY)
         if not token:

@@ -39,6 +39,7 @@ def report_file(
     *, reporter: Member, reported: Member, reason: str, note: str = "", **target
 ) -> Report:
     """Record a report for the moderators: about a profile, photo, message or vouch."""
+    vouching_services.member_check_active(member=reporter)
     if reporter.pk == reported.pk:
         raise ValidationError(_("You cannot report yourself."), code="self")
     report = Report(

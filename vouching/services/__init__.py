@@ -36,7 +36,7 @@ from .pledges import (
 from .previews import Preview, moderation_preview
 from .removals import member_ban, member_reinstate, member_suspend
 from .revocations import vouch_revoke
-from .rules import VouchTerms, vouching_refusal, vouching_suspended_until
+from .rules import VouchTerms, member_check_active, vouching_refusal, vouching_suspended_until
 from .trust import (
     ENQUEUE_PRESUMED_LOST_SECONDS,
     TrustComparison,
@@ -77,6 +77,7 @@ __all__ = [
     "invitation_withdraw",
     "member_ban",
     "member_block",
+    "member_check_active",
     "member_join",
     "member_unblock",
     "member_set_language",
