@@ -276,6 +276,8 @@ TRUST_RECALC_DELAY = timedelta(seconds=env.float("PLEDGE_TRUST_RECALC_DELAY", de
 INTEREST_DAILY_QUOTA = env.int("PLEDGE_INTEREST_DAILY_QUOTA", default=50)
 INTRODUCTION_DAILY_QUOTA = env.int("PLEDGE_INTRODUCTION_DAILY_QUOTA", default=5)
 MESSAGE_DAILY_QUOTA = env.int("PLEDGE_MESSAGE_DAILY_QUOTA", default=200)
+# Reports reach a person: a member who meets that many bad actors a day is rare.
+REPORT_DAILY_QUOTA = env.int("PLEDGE_REPORT_DAILY_QUOTA", default=10)
 
 # LOGGING ------------------------------------------------------------------------------
 LOGGING = {
