@@ -32,6 +32,18 @@ def invitation_unusable_response(request, error: InvitationUnusable):
     )
 
 
+def invitation_inviter():
+    """Who vouched by the invitation the current visitor is signing up with, if any."""
+    request = context.request
+    token = request.session.get(INVITATION_SESSION_KEY) if request else None
+    if not token:
+        return None
+    try:
+        return selectors.invitation_from_token(token).inviter
+    except InvitationUnusable:
+        return None  # the signup itself says so, with the whole page
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request, user, **kwargs):
         """Banned and suspended members do not sign in, whatever the way (password,
@@ -66,6 +78,15 @@ class AccountAdapter(DefaultAccountAdapter):
                     services.email_mismatch_message(invitation.email), code="email_mismatch"
                 )
         return email
+
+    def clean_password(self, password, user=None):
+        """The signup form checks the password against a member not built yet, with only
+        an email: the display name typed next to it counts too (``display_name`` is one
+        of the similarity validator's attributes)."""
+        request = context.request
+        if user is not None and user.pk is None and not user.display_name and request:
+            user.display_name = " ".join(str(request.POST.get("display_name", "")).split())
+        return super().clean_password(password, user=user)
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

@@ -279,6 +279,7 @@ def member_settings(request):
         request.POST or None,
         request.FILES or None,
         initial={"display_name": request.user.display_name},
+        member=request.user,
     )
     if request.method == "POST" and form.is_valid():
         services.member_update(

@@ -26,6 +26,7 @@ from .members import (
     placeholder_claim,
 )
 from .moderation import moderation_record_create, moderator_grant
+from .names import display_name_check, name_fold
 from .pledges import (
     FORFEIT_DAYS,
     FORFEIT_WEIGHT,
@@ -67,6 +68,8 @@ __all__ = [
     "TrustRun",
     "VouchTerms",
     "configured_metric_name",
+    "display_name_check",
+    "name_fold",
     "email_mismatch_message",
     "forfeit_notices_pending",
     "forfeit_send_notice",

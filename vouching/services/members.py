@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..models import Block, Member
+from .names import display_name_check
 from .rules import member_check_active
 from .trust import trust_graph_changed
 
@@ -31,6 +32,11 @@ def member_update(
     member_check_active(member=member)
     member = Member.objects.select_for_update().get(pk=member.pk)
     old_avatar = member.avatar.name if member.avatar else ""
+    if display_name != member.display_name:
+        try:
+            display_name = display_name_check(name=display_name, member=member)
+        except ValidationError as error:
+            raise ValidationError({"display_name": error.messages}) from None
     member.display_name = display_name
     if avatar is not None:
         member.avatar.save(avatar.name, avatar, save=False)
