@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env.list("PLEDGE_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("PLEDGE_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "matchmaking.apps.PledgeAdminConfig",  # the admin behind the console's door
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -260,6 +260,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # PLEDGE -------------------------------------------------------------------------------
+# Where the Django admin lives: not the default, which every scanner tries first. Only
+# staff moderators with a second factor get past its door anyway.
+PLEDGE_ADMIN_PATH = env.str("PLEDGE_ADMIN_PATH", default="backstage/").strip("/") + "/"
 # Where members reach the site; links in emails start with it.
 PLEDGE_BASE_URL = env.str("PLEDGE_BASE_URL", default="http://localhost:8000")
 # Active vouches a member must have received before vouching (founders are exempt):
