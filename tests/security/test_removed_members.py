@@ -59,7 +59,7 @@ def test_a_suspended_member_is_told_until_when_in_their_language(member):
     assert reverse("vouching:appeal", args=[entry.pk]) in page
     assert "_auth_user_id" not in client.session
     client.cookies["django_language"] = "zh-hans"
-    assert "暂停" in sign_in(client, member).content.decode()
+    assert "你的账户已被暂停，直至" in sign_in(client, member).content.decode()
 
 
 def test_a_refused_member_may_still_appeal_from_that_browser(member):
