@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env.list("PLEDGE_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("PLEDGE_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "matchmaking.apps.PledgeAdminConfig",  # the admin behind the console's door
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "matchmaking.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Banned and suspended members' sessions end on their next request.
+    "vouching.access.RemovedMemberMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -130,7 +132,11 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # The name other members see is the first thing someone would guess.
+        "OPTIONS": {"user_attributes": ["email", "display_name"]},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -326,6 +332,9 @@ CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
 }
 
 # PLEDGE -------------------------------------------------------------------------------
+# Where the Django admin lives: not the default, which every scanner tries first. Only
+# staff moderators with a second factor get past its door anyway.
+PLEDGE_ADMIN_PATH = env.str("PLEDGE_ADMIN_PATH", default="backstage/").strip("/") + "/"
 # Where members reach the site; links in emails start with it.
 PLEDGE_BASE_URL = env.str("PLEDGE_BASE_URL", default="http://localhost:8000")
 # Active vouches a member must have received before vouching (founders are exempt):
@@ -346,6 +355,8 @@ TRUST_RECALC_DELAY = timedelta(seconds=env.float("PLEDGE_TRUST_RECALC_DELAY", de
 INTEREST_DAILY_QUOTA = env.int("PLEDGE_INTEREST_DAILY_QUOTA", default=50)
 INTRODUCTION_DAILY_QUOTA = env.int("PLEDGE_INTRODUCTION_DAILY_QUOTA", default=5)
 MESSAGE_DAILY_QUOTA = env.int("PLEDGE_MESSAGE_DAILY_QUOTA", default=200)
+# Reports reach a person: a member who meets that many bad actors a day is rare.
+REPORT_DAILY_QUOTA = env.int("PLEDGE_REPORT_DAILY_QUOTA", default=10)
 
 # LOGGING ------------------------------------------------------------------------------
 # "json": one JSON object per line (time, level, logger, message; for a request its

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,7 +9,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),
     path("accounts/", include("allauth.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.PLEDGE_ADMIN_PATH, admin.site.urls),
     path("", include("vouching.urls")),
     path("", include("matchmaking.dating_urls")),
     path("moderation/", include("matchmaking.moderation.urls")),

@@ -11,7 +11,7 @@ from .models import (
     Relationship,
     Strength,
 )
-from .services import VouchTerms, image_upload_record
+from .services import VouchTerms, display_name_check, image_upload_record
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -34,10 +34,12 @@ class SignupDetailsForm(forms.Form):
     )
 
     def clean_display_name(self):
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if not name:
-            raise forms.ValidationError(_("Tell us the name other members should see."))
-        return name
+        # allauth builds this form itself: the invitation comes from the request.
+        from .adapters import invitation_inviter
+
+        return display_name_check(
+            name=self.cleaned_data["display_name"], inviter=invitation_inviter()
+        )
 
     def signup(self, request, user):
         """Nothing left to do: the adapter saved the member with their display name."""
@@ -132,10 +134,7 @@ class MemberSettingsForm(forms.Form):
         self.member = member
 
     def clean_display_name(self):
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if not name:
-            raise forms.ValidationError(_("Tell us the name other members should see."))
-        return name
+        return display_name_check(name=self.cleaned_data["display_name"], member=self.member)
 
     def clean_avatar_upload(self):
         upload = self.cleaned_data.get("avatar_upload")

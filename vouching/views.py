@@ -2,6 +2,7 @@ from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from . import selectors, services
+from .access import appellant
 from .adapters import INVITATION_SESSION_KEY, invitation_unusable_response
 from .forms import AppealForm, InviteForm, MemberSettingsForm, VouchForm, add_service_errors
 from .images import image_response
@@ -239,20 +241,23 @@ def standing_panel(request):
     )
 
 
-@login_required
 def appeal(request, record_id):
-    """A member appeals, once, an action a moderator took about them."""
-    entry = selectors.record_for_appeal(member=request.user, record_id=record_id)
+    """A member appeals, once, an action a moderator took about them; a banned or
+    suspended member too, from the browser that just tried to sign in."""
+    member = appellant(request)
+    if member is None:
+        return redirect_to_login(request.get_full_path())
+    entry = selectors.record_for_appeal(member=member, record_id=record_id)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appeal_file(member=request.user, entry=entry, text=form.cleaned_data["text"])
+            services.appeal_file(member=member, entry=entry, text=form.cleaned_data["text"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Your appeal is with the moderators."))
-            return redirect("home")
-    already = selectors.appeal_of(member=request.user, record=entry)
+            return redirect("home" if request.user.is_authenticated else request.path)
+    already = selectors.appeal_of(member=member, record=entry)
     return render(
         request, "vouching/appeal.html", {"record": entry, "form": form, "already": already}
     )

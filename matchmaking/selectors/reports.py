@@ -27,14 +27,16 @@ def message_to_report(*, member: Member, message_id: int) -> Message:
 
 
 def vouch_to_report(*, member: Member, vouch_id: int) -> Vouch:
-    """An accepted vouch shown on a member page ``member`` may open, by someone they have
-    not blocked (nor been blocked by)."""
-    vouch = (
-        Vouch.objects.accepted().select_related("vouchee", "voucher").filter(pk=vouch_id).first()
-    )
-    if vouch is None:
+    """An accepted vouch exactly as a member page ``member`` may open shows it: both
+    members visible (neither hidden by moderation nor gone) and neither blocked either
+    way. Any other id is the same 404 as one that does not exist."""
+    vouchee_id = Vouch.objects.accepted().filter(pk=vouch_id).values_list("vouchee", flat=True)
+    vouchee = Member.objects.visible().filter(pk__in=vouchee_id).first()
+    if vouchee is None:
         raise Http404
-    vouching_selectors.member_visible(viewer=member, public_id=vouch.vouchee.public_id)
-    if vouch.voucher_id in vouching_selectors.blocked_ids(member=member):
+    vouchee = vouching_selectors.member_visible(viewer=member, public_id=vouchee.public_id)
+    shown = vouching_selectors.vouches_received(member=vouchee, viewer=member)
+    vouch = shown.select_related("vouchee").filter(pk=vouch_id).first()
+    if vouch is None:
         raise Http404
     return vouch

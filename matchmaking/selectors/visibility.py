@@ -55,6 +55,8 @@ def _introducing(viewer: Member, member: Member) -> bool:
 def may_see_profile(*, viewer: Member, profile: Profile) -> bool:
     """The privacy rule, in one place: who may see a dating profile."""
     member = profile.member
+    if not viewer.is_active or viewer.is_banned or viewer.is_suspended:
+        return False  # before anything else: a match or an introduction opens nothing to them
     if viewer.pk == member.pk:
         return True
     if vouching_selectors.is_blocked(viewer, member) or not member.in_good_standing:

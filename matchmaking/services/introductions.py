@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vouching import selectors as vouching_selectors
+from vouching import services as vouching_services
 from vouching.models import Member, Vouch
 
 from .. import selectors
@@ -83,6 +84,7 @@ def _check_three(intermediary: Member, a: Member, b: Member) -> None:
 def introduction_request(
     *, requester: Member, target: Member, intermediary: Member, message: str = ""
 ) -> Introduction:
+    vouching_services.member_check_active(member=requester)
     lock_member(requester)
     refusal = introduction_request_refusal(_open_to_interest(requester, target))
     if refusal:
@@ -125,6 +127,7 @@ def _lock(introduction: Introduction) -> Introduction:
 @transaction.atomic
 def introduction_decline_quietly(*, introduction: Introduction, member: Member) -> Introduction:
     """The friend in the middle says no; the one who asked is not told why."""
+    vouching_services.member_check_active(member=member)
     introduction = _lock(introduction)
     if introduction.intermediary_id != member.pk:
         raise ValidationError(_("Only the friend asked can decline."), code="owner")
@@ -139,6 +142,7 @@ def introduction_decline_quietly(*, introduction: Introduction, member: Member) 
 def introduction_introduce(
     *, introduction: Introduction, member: Member, note: str
 ) -> Introduction:
+    vouching_services.member_check_active(member=member)
     introduction = _lock(introduction)
     if introduction.intermediary_id != member.pk:
         raise ValidationError(_("Only the friend asked can introduce."), code="owner")
@@ -166,6 +170,7 @@ def introduction_offer(
     *, intermediary: Member, person_a: Member, person_b: Member, note: str
 ) -> Introduction:
     """A matchmaker introduces two people they know; both must accept."""
+    vouching_services.member_check_active(member=intermediary)
     lock_member(intermediary)
     if not intermediary.in_good_standing:
         raise ValidationError(_("Only members in good standing can introduce."), code="standing")
@@ -224,6 +229,7 @@ def introduction_respond(
     *, introduction: Introduction, member: Member, accept: bool
 ) -> Introduction:
     """One of the two people answers; when both have accepted, they are matched."""
+    vouching_services.member_check_active(member=member)
     introduction = _lock(introduction)
     if member.pk not in (introduction.person_a_id, introduction.person_b_id):
         raise ValidationError(_("This introduction is not yours to answer."), code="owner")
@@ -263,6 +269,7 @@ def introduction_respond(
 @transaction.atomic
 def introduction_withdraw(*, introduction: Introduction, member: Member) -> Introduction:
     """Whoever started it takes it back while it is open."""
+    vouching_services.member_check_active(member=member)
     introduction = _lock(introduction)
     starter = (
         introduction.person_a_id

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vouching import services as vouching_services
 from vouching.models import Member
 
 from .. import selectors
@@ -56,6 +57,7 @@ def match_create(a: Member, b: Member, *, source: str, introduction=None) -> Mat
 @transaction.atomic
 def reaction_interest(*, actor: Member, target: Member) -> Match | None:
     """Show interest; returns the match when the interest is mutual."""
+    vouching_services.member_check_active(member=actor)
     lock_members(actor, target)
     _open_to_interest(actor, target)
     existing = Reaction.objects.filter(actor=actor, target=target).first()
@@ -86,6 +88,7 @@ def reaction_interest(*, actor: Member, target: Member) -> Match | None:
 @transaction.atomic
 def reaction_pass(*, actor: Member, target: Member) -> Reaction:
     """Not for me: they leave the browse list. Nobody is told."""
+    vouching_services.member_check_active(member=actor)
     _visible_profile(actor, target)
     if Match.objects.active().between(actor, target).exists():
         raise ValidationError(_("You are matched: unmatch instead."), code="matched")
@@ -100,6 +103,7 @@ def reaction_pass(*, actor: Member, target: Member) -> Reaction:
 @transaction.atomic
 def match_end(*, member: Member, match: Match) -> Match:
     """Unmatch: it ends for both, and the conversation closes."""
+    vouching_services.member_check_active(member=member)
     # The same locks, in the same order, as interest between them takes.
     lock_members(match.member_a, match.member_b)
     match = Match.objects.select_for_update().get(pk=match.pk)

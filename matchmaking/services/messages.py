@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vouching import selectors as vouching_selectors
+from vouching import services as vouching_services
 from vouching.models import Member
 
 from ..models import MESSAGE_MAX_LENGTH, Match, Message, Notification
@@ -17,6 +18,7 @@ from .quotas import check_daily, lock_member, since_a_day
 
 @transaction.atomic
 def message_send(*, match: Match, sender: Member, body: str) -> Message:
+    vouching_services.member_check_active(member=sender)
     lock_member(sender)
     match = Match.objects.select_related("member_a", "member_b").get(pk=match.pk)
     if not match.involves(sender):

@@ -39,6 +39,7 @@ def profile_save(
     *, member: Member, fields: ProfileFields, prompts: list[tuple[str, str]]
 ) -> Profile:
     """Create or update a member's dating profile and its prompts (at most three)."""
+    vouching_services.member_check_active(member=member)
     profile = Profile.objects.select_for_update().filter(member=member).first() or Profile(
         member=member
     )
@@ -67,11 +68,13 @@ def profile_save(
 
 def profile_pause(*, member: Member) -> Profile:
     """Hide the profile at once; nothing is lost."""
+    vouching_services.member_check_active(member=member)
     Profile.objects.filter(member=member, paused_at__isnull=True).update(paused_at=timezone.now())
     return Profile.objects.get(member=member)
 
 
 def profile_resume(*, member: Member) -> Profile:
+    vouching_services.member_check_active(member=member)
     Profile.objects.filter(member=member).update(paused_at=None)
     return Profile.objects.get(member=member)
 
@@ -82,6 +85,7 @@ def photo_add(*, member: Member, upload) -> Photo:
     The upload counts against the member's daily image quota before it is decoded, and
     stays counted when it is refused; no lock is held while it decodes.
     """
+    vouching_services.member_check_active(member=member)
     photo_room_check(member=member)
     vouching_services.image_upload_record(member=member)
     try:
@@ -110,6 +114,7 @@ def photo_store(*, member: Member, image, thumbnail) -> Photo:
     """Keep a decoded photo and its thumbnail, if there is still room (checked again
     under the member's lock: parallel uploads cannot pass six)."""
     lock_member(member)
+    vouching_services.member_check_active(member=member)  # a ban while it decoded
     profile = photo_room_check(member=member)
     last = profile.photos.aggregate(last=Max("position"))["last"]
     photo = Photo(profile=profile, position=0 if last is None else last + 1)
@@ -121,6 +126,7 @@ def photo_store(*, member: Member, image, thumbnail) -> Photo:
 
 @transaction.atomic
 def photo_delete(*, member: Member, photo: Photo) -> None:
+    vouching_services.member_check_active(member=member)
     if photo.profile_id != member.pk:
         raise ValidationError(_("This is not your photo."), code="owner")
     files = [photo.image, photo.thumbnail]
@@ -133,6 +139,7 @@ def photo_delete(*, member: Member, photo: Photo) -> None:
 @transaction.atomic
 def photo_make_main(*, member: Member, photo: Photo) -> None:
     """Show this photo first."""
+    vouching_services.member_check_active(member=member)
     if photo.profile_id != member.pk:
         raise ValidationError(_("This is not your photo."), code="owner")
     others = list(Photo.objects.filter(profile_id=member.pk).exclude(pk=photo.pk))
@@ -147,6 +154,7 @@ def photo_confirm(*, voucher: Member, profile: Profile) -> int:
 
     Returns how many photos were newly confirmed; photos added later need confirming again.
     """
+    vouching_services.member_check_active(member=voucher)
     vouched = Vouch.objects.accepted().given_by(voucher).received_by(profile.member).exists()
     if not vouched:
         raise ValidationError(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from vouching.models import Member
 
 # The limits themselves are settings: INTEREST_DAILY_QUOTA, INTRODUCTION_DAILY_QUOTA,
-# MESSAGE_DAILY_QUOTA.
+# MESSAGE_DAILY_QUOTA, REPORT_DAILY_QUOTA.
 MESSAGES = {
     "INTEREST_DAILY_QUOTA": _(
         "You have shown interest in %(limit)d people today. Take your time: try tomorrow."
@@ -22,6 +22,10 @@ MESSAGES = {
     ),
     "MESSAGE_DAILY_QUOTA": _(
         "You have sent %(limit)d messages today, the most a day. Try again tomorrow."
+    ),
+    "REPORT_DAILY_QUOTA": _(
+        "You have sent %(limit)d reports today, the most a day. If something is urgent, "
+        "try again tomorrow: the moderators are looking at the ones you sent."
     ),
 }
 

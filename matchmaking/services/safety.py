@@ -12,6 +12,7 @@ from vouching import services as vouching_services
 from vouching.models import Member
 
 from ..models import Introduction, Match, Report
+from .quotas import check_daily, lock_member, since_a_day
 
 
 @transaction.atomic
@@ -38,9 +39,19 @@ def member_unblock(*, member: Member, other: Member) -> None:
 def report_file(
     *, reporter: Member, reported: Member, reason: str, note: str = "", **target
 ) -> Report:
-    """Record a report for the moderators: about a profile, photo, message or vouch."""
+    """Record a report for the moderators: about a profile, photo, message or vouch.
+    Once per thing while the report is open, and at most ``REPORT_DAILY_QUOTA`` a day:
+    the reporter's row is locked so that parallel requests count right."""
+    vouching_services.member_check_active(member=reporter)
     if reporter.pk == reported.pk:
         raise ValidationError(_("You cannot report yourself."), code="self")
+    lock_member(reporter)
+    mine = Report.objects.filter(reporter=reporter)
+    if mine.filter(status=Report.Status.OPEN, reported=reported, **target).exists():
+        raise ValidationError(
+            _("You already reported this. The moderators will look at it."), code="duplicate"
+        )
+    check_daily("REPORT_DAILY_QUOTA", mine.filter(created_at__gte=since_a_day()).count())
     report = Report(
         reporter=reporter, reported=reported, reason=reason, note=note.strip(), **target
     )

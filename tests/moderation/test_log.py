@@ -3,7 +3,6 @@ admin, and the recalculation's own records of standing lost."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.test import Client
 from django.urls import reverse
 
 from tests.factories import MemberFactory, ModeratorFactory
@@ -52,12 +51,11 @@ def test_the_log_is_append_only_in_the_orm_and_the_database(community):
     assert ModerationRecord.objects.get(pk=entry.pk).note == "x"
 
 
-def test_the_admin_only_reads_the_log(community):
+def test_the_admin_only_reads_the_log(community, with_second_factor):
     entry = vouching_services.moderation_record_create(
         actor=None, action="forfeit", member=community["bob"]
     )
-    admin = Client()
-    admin.force_login(MemberFactory(is_staff=True, is_superuser=True))
+    admin = with_second_factor(MemberFactory(is_staff=True, is_superuser=True))
     base = "admin:vouching_moderationrecord"
     assert admin.get(reverse(f"{base}_changelist")).status_code == 200
     assert admin.get(reverse(f"{base}_add")).status_code == 403

@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib import admin
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.factories import MemberFactory
@@ -58,9 +58,8 @@ def test_the_moderation_log_is_not_changed_in_the_admin(request_by):
     assert admin.site._registry[Vouch].has_change_permission(request_by)
 
 
-def test_the_log_in_the_admin_reads_report_work_in_words(superuser):
+def test_the_log_in_the_admin_reads_report_work_in_words(superuser, with_second_factor):
     ModerationRecord.objects.create(actor=superuser, action="report_claimed", report_id=1)
-    client = Client()
-    client.force_login(superuser)
+    client = with_second_factor(superuser)
     page = client.get(reverse("admin:vouching_moderationrecord_changelist")).content.decode()
     assert page.count("Claimed a report") >= 2  # the row, and the filter by action

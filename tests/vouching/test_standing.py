@@ -302,7 +302,8 @@ def test_a_suspended_member_is_not_told_what_would_vouch_them(town, client_for):
     Member.objects.filter(pk=town["jon"].pk).update(
         suspended_until=timezone.now() + timedelta(days=2)
     )
-    text = client_for(town["jon"]).get(reverse("vouching:standing")).text
+    # Their session ends there: the sign-in page says why, and nothing else.
+    text = client_for(town["jon"]).get(reverse("vouching:standing"), follow=True).text
     assert "Your account is suspended until" in text
     assert "What would make you vouched" not in text
     assert "It will count at the next recalculation" not in text

@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.models import Permission, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -57,6 +57,16 @@ class MemberQuerySet(models.QuerySet):
 
     def founders(self):
         return self.filter(is_founder=True)
+
+    def moderators(self):
+        """Members with the moderator role: the permission, a group that has it, or
+        superuser."""
+        granted = Permission.objects.filter(codename="moderate", content_type__app_label="vouching")
+        return self.filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=granted)
+            | Q(groups__permissions__in=granted)
+        ).distinct()
 
 
 class MemberManager(BaseUserManager.from_queryset(MemberQuerySet)):

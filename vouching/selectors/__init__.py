@@ -8,7 +8,13 @@ for the rest of Pledge). Callers import this package, not its modules.
 
 from ..images import image_response
 from ..trust.rings import Ring, suspicious_rings
-from .appeals import ModerationNotice, appeal_of, moderation_notices, record_for_appeal
+from .appeals import (
+    ModerationNotice,
+    appeal_of,
+    moderation_notices,
+    record_for_appeal,
+    removal_notice,
+)
 from .blocks import blocked_ids, is_blocked
 from .invitations import (
     INVITATION_TOKEN_SALT,
@@ -86,6 +92,7 @@ __all__ = [
     "moderation_notices",
     "name_list",
     "record_for_appeal",
+    "removal_notice",
     "standing_card",
     "standing_explanation",
     "standing_loss",

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from ..models import Appeal, Member, ModerationRecord
 
@@ -43,3 +44,17 @@ def record_for_appeal(*, member: Member, record_id: int) -> ModerationRecord:
 def appeal_of(*, member: Member, record: ModerationRecord) -> Appeal | None:
     """The member's appeal of ``record``, if they made one (they may appeal once)."""
     return record.appeals.filter(member=member).first()
+
+
+def removal_notice(*, member: Member) -> str | None:
+    """Why a member may not use Pledge right now (banned, or suspended until when), in
+    their words, or None when they may."""
+    if member.is_banned:
+        return _("Your account is banned: you cannot sign in to Pledge.")
+    if member.is_suspended:
+        return _("Your account is suspended until %(date)s: you cannot sign in until then.") % {
+            "date": formats.date_format(
+                timezone.localtime(member.suspended_until), "DATETIME_FORMAT"
+            )
+        }
+    return None

@@ -21,6 +21,8 @@ def member_visible(*, viewer: Member, public_id) -> Member:
     """A member page the viewer may open, or 404."""
     if not viewer.is_authenticated or not viewer.is_active:
         raise Http404
+    if viewer.is_banned or viewer.is_suspended:
+        raise Http404
     member = Member.objects.visible().select_related("trust").filter(public_id=public_id).first()
     if member is None or (member.pk != viewer.pk and is_blocked(viewer, member)):
         raise Http404

@@ -26,6 +26,7 @@ from .members import (
     placeholder_claim,
 )
 from .moderation import moderation_record_create, moderator_grant
+from .names import display_name_check, name_fold
 from .pledges import (
     FORFEIT_DAYS,
     FORFEIT_WEIGHT,
@@ -36,7 +37,7 @@ from .pledges import (
 from .previews import Preview, moderation_preview
 from .removals import member_ban, member_reinstate, member_suspend
 from .revocations import vouch_revoke
-from .rules import VouchTerms, vouching_refusal, vouching_suspended_until
+from .rules import VouchTerms, member_check_active, vouching_refusal, vouching_suspended_until
 from .trust import (
     ENQUEUE_PRESUMED_LOST_SECONDS,
     TrustComparison,
@@ -68,6 +69,8 @@ __all__ = [
     "TrustRun",
     "VouchTerms",
     "configured_metric_name",
+    "display_name_check",
+    "name_fold",
     "email_mismatch_message",
     "forfeit_notices_pending",
     "forfeit_send_notice",
@@ -78,6 +81,7 @@ __all__ = [
     "invitation_withdraw",
     "member_ban",
     "member_block",
+    "member_check_active",
     "member_join",
     "member_unblock",
     "member_set_language",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from .. import selectors, signals, tasks
 from ..models import Invitation, Member, Vouch
 from ..selectors import InvitationUnusable
-from .rules import VouchTerms, _check_may_vouch, _lock_voucher
+from .rules import VouchTerms, _check_may_vouch, _lock_voucher, member_check_active
 from .trust import trust_graph_changed
 from .vouches import vouch_create
 
@@ -35,6 +35,7 @@ def invitation_create(
 ) -> Invitation:
     """Write a vouch for someone who is not a member and email them a link to join."""
     inviter = _lock_voucher(inviter)
+    _check_may_vouch(inviter)  # first: the refusal must not tell who is a member
     email = email.strip().lower()
     if email == inviter.email:
         raise ValidationError({"email": _("You cannot invite yourself.")}, code="self")
@@ -42,7 +43,6 @@ def invitation_create(
         raise ValidationError(
             {"email": _("This person is already a member.")}, code="already_member"
         )
-    _check_may_vouch(inviter)
     now = timezone.now()
     mine = Invitation.objects.sent_by(inviter).for_email(email)
     mine.filter(status=Invitation.Status.OPEN, expires_at__lte=now).update(
@@ -69,6 +69,7 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_withdraw(*, invitation: Invitation, member: Member) -> Invitation:
+    member_check_active(member=member)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.inviter_id != member.pk:
         raise ValidationError(_("Only the inviter can withdraw an invitation."), code="owner")

@@ -15,6 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..models import Block, Member
+from .names import display_name_check
+from .rules import member_check_active
 from .trust import trust_graph_changed
 
 
@@ -27,8 +29,14 @@ def member_update(
     remove_avatar: bool = False,
 ) -> Member:
     """Change what other members see of someone: their name and photo."""
+    member_check_active(member=member)
     member = Member.objects.select_for_update().get(pk=member.pk)
     old_avatar = member.avatar.name if member.avatar else ""
+    if display_name != member.display_name:
+        try:
+            display_name = display_name_check(name=display_name, member=member)
+        except ValidationError as error:
+            raise ValidationError({"display_name": error.messages}) from None
     member.display_name = display_name
     if avatar is not None:
         member.avatar.save(avatar.name, avatar, save=False)
@@ -111,6 +119,7 @@ def placeholder_claim(*, member: Member, email: str, language: str | None = None
 @transaction.atomic
 def member_block(*, member: Member, other: Member) -> Block:
     """``member`` blocks ``other``: neither sees the other anywhere from now on."""
+    member_check_active(member=member)
     if member.pk == other.pk:
         raise ValidationError(_("You cannot block yourself."), code="self")
     block, _created = Block.objects.get_or_create(blocker=member, blocked=other)

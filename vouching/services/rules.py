@@ -89,3 +89,18 @@ def _check_may_vouch(voucher: Member) -> None:
             % {"quota": settings.VOUCH_QUOTA, "days": days},
             code="quota",
         )
+
+
+def member_check_active(*, member: Member) -> None:
+    """Refuse whatever a banned, suspended or closed account tries to do, by any path.
+    The row is read again: the caller's copy may be older than the removal."""
+    current = (
+        Member.objects.only("is_active", "banned_at", "suspended_until")
+        .filter(pk=member.pk)
+        .first()
+    )
+    if current is None or not current.is_active:
+        raise ValidationError(_("This account is closed."), code="removed")
+    notice = selectors.removal_notice(member=current)
+    if notice:
+        raise ValidationError(notice, code="removed")

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from .. import signals
 from ..models import Appeal, Member, ModerationRecord, Vouch
 from ..selectors import is_blocked
-from .rules import DECLINED_VOUCH_COOLDOWN_DAYS, VouchTerms, _check_may_vouch, _lock_voucher
+from .rules import (
+    DECLINED_VOUCH_COOLDOWN_DAYS,
+    VouchTerms,
+    _check_may_vouch,
+    _lock_voucher,
+    member_check_active,
+)
 from .trust import trust_graph_changed
 
 
@@ -20,11 +26,13 @@ from .trust import trust_graph_changed
 def vouch_create(*, voucher: Member, vouchee: Member, fields: VouchTerms) -> Vouch:
     """Vouch for an existing member; it counts once the vouchee accepts it."""
     voucher = _lock_voucher(voucher)
+    # The right to vouch first: the answer to someone who may not vouch must say
+    # nothing about the person they named (suspended, blocking them, or a member at all).
+    _check_may_vouch(voucher)
     if voucher.pk == vouchee.pk:
         raise ValidationError(_("You cannot vouch for yourself."), code="self")
     if not Member.objects.visible().filter(pk=vouchee.pk).exists() or is_blocked(voucher, vouchee):
         raise ValidationError(_("This member cannot receive vouches."), code="vouchee")
-    _check_may_vouch(voucher)
     existing = Vouch.objects.active().given_by(voucher).received_by(vouchee).first()
     if existing is not None:
         if existing.status == Vouch.Status.PENDING:
@@ -91,6 +99,7 @@ def _lock_vouch(vouch: Vouch) -> Vouch:
 
 def _vouchee_answers(vouch: Vouch, member: Member, answer: str) -> Vouch:
     """The vouchee accepts or declines a pending vouch; answering twice changes nothing."""
+    member_check_active(member=member)
     vouch = _lock_vouch(vouch)
     accepting = answer == Vouch.Status.ACCEPTED
     if vouch.vouchee_id != member.pk:
@@ -135,6 +144,7 @@ def vouch_decline(*, vouch: Vouch, member: Member) -> Vouch:
 @transaction.atomic
 def vouch_withdraw(*, vouch: Vouch, member: Member) -> Vouch:
     """The voucher takes their vouch back, before or after it was accepted."""
+    member_check_active(member=member)
     vouch = _lock_vouch(vouch)
     if vouch.voucher_id != member.pk:
         raise ValidationError(_("Only the voucher can withdraw a vouch."), code="not_voucher")
