@@ -1,5 +1,6 @@
 """Every change on the dating side goes through these functions; views hold no rules."""
 
+from .accounts import account_close
 from .introductions import (
     introduction_decline_quietly,
     introduction_introduce,
@@ -30,6 +31,7 @@ from .reports import report_claim, report_dismiss, report_release, report_resolv
 from .safety import member_block, member_unblock, report_file
 
 __all__ = [
+    "account_close",
     "member_block",
     "introduction_decline_quietly",
     "introduction_introduce",

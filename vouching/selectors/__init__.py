@@ -10,6 +10,7 @@ from ..images import image_response
 from ..trust.rings import Ring, suspicious_rings
 from .appeals import ModerationNotice, appeal_of, moderation_notices, record_for_appeal
 from .blocks import blocked_ids, is_blocked
+from .exports import membership_export, person
 from .invitations import (
     INVITATION_TOKEN_SALT,
     InvitationUnusable,
@@ -54,6 +55,8 @@ from .vouches import (
 )
 
 __all__ = [
+    "membership_export",
+    "person",
     "INVITATION_TOKEN_SALT",
     "InvitationUnusable",
     "LossCode",

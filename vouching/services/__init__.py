@@ -7,6 +7,7 @@ the form, never as an error page.
 
 from ..images import ImageRejected, sanitize_image
 from .appeals import appeal_decide, appeal_file
+from .closures import files_delete_after_commit, member_close
 from .invitations import (
     email_mismatch_message,
     invitation_create,
@@ -76,7 +77,9 @@ __all__ = [
     "invitation_send_email",
     "invitation_withdraw",
     "member_ban",
+    "files_delete_after_commit",
     "member_block",
+    "member_close",
     "member_join",
     "member_unblock",
     "member_set_language",
