@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 
 from ..models import (
     Appeal,
@@ -75,6 +76,7 @@ def _account(member: Member) -> dict:
             {"email": e.email, "verified": e.verified, "primary": e.primary}
             for e in EmailAddress.objects.filter(user=member).order_by("pk")
         ],
+        "two_factor_on": is_mfa_enabled(member),
         "two_factor": [
             {"type": a.type, "created_at": a.created_at, "last_used_at": a.last_used_at}
             for a in Authenticator.objects.filter(user=member).order_by("pk")

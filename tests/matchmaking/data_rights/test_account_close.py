@@ -139,7 +139,7 @@ def test_a_voucher_who_leaves_takes_their_vouch_with_them():
 
 def test_the_pages_explain_ask_for_the_password_close_and_sign_out(client_for, media):
     member = MemberFactory(display_name="Lena")
-    client = client_for(member)
+    client, other_device = client_for(member), client_for(member)
     settings_page = client.get(reverse("vouching:settings")).content.decode()
     assert reverse("matchmaking:account_close") in settings_page
     assert reverse("matchmaking:data_export") in settings_page
@@ -156,7 +156,9 @@ def test_the_pages_explain_ask_for_the_password_close_and_sign_out(client_for, m
     assert not Member.objects.filter(pk=member.pk).exists()
     closed = client.get(response["Location"])
     assert closed.status_code == 200 and not closed.wsgi_request.user.is_authenticated
-    # A second click on the old page: signed out, nothing breaks.
+    # Signed out on every device; a second click on the old page breaks nothing.
+    elsewhere = other_device.get(reverse("vouching:settings"))
+    assert elsewhere.status_code == 302 and reverse("account_login") in elsewhere["Location"]
     again = client.post(url)
     assert again.status_code == 302 and reverse("account_login") in again["Location"]
 
@@ -204,3 +206,26 @@ def test_the_worker_recalculates_standing_after_a_voucher_leaves(celery_worker, 
     assert wait_for(lambda: standing() == "vouched", timeout=30)
     services.account_close(member=founder)
     assert wait_for(lambda: standing() == "pending", timeout=30)
+
+
+def test_a_member_whose_voucher_left_is_told_so(
+    client_for, django_capture_on_commit_callbacks, mailoutbox
+):
+    from matchmaking.services import notification_emails_pending, notification_send_email
+
+    FounderFactory()
+    founder = FounderFactory(display_name="Ada")
+    lena = MemberFactory(display_name="Lena", email="lena@example.com")
+    VouchFactory(voucher=founder, vouchee=lena)
+    vouching_services.trust_graph_changed()
+    vouching_services.trust_recalculate()
+    services.account_close(member=founder)
+    with django_capture_on_commit_callbacks(execute=True):
+        vouching_services.trust_recalculate()
+    assert Member.objects.select_related("trust").get(pk=lena.pk).standing == "pending"
+    told = "Someone who vouched for you closed their account."
+    assert told in client_for(lena).get(reverse("vouching:standing")).content.decode()
+    for pk in notification_emails_pending():
+        notification_send_email(notification_id=pk)
+    (mail,) = [m for m in mailoutbox if m.to == ["lena@example.com"]]
+    assert told in mail.body

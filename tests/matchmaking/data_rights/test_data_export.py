@@ -43,6 +43,7 @@ def test_every_section_is_there_and_matches_the_database(lived_in):
         "lena.other@example.com",
     }
     assert [a["type"] for a in account["two_factor"]] == ["totp"]
+    assert account["two_factor_on"] is True
     assert data["profile"]["bio"] == "Tea and mountains." and data["profile"]["gender"] == "woman"
     assert [v["person"]["name"] for v in data["vouches_given"]] == ["Jon", "Ann"]
     assert data["vouches_given"][0]["statement"].startswith("Jon is kind")
