@@ -1,6 +1,6 @@
 """Every change on the dating side goes through these functions; views hold no rules."""
 
-from .accounts import account_close
+from .accounts import account_close, photos_let_go
 from .introductions import (
     introduction_decline_quietly,
     introduction_introduce,
@@ -51,6 +51,7 @@ __all__ = [
     "photo_confirm",
     "photo_delete",
     "photo_make_main",
+    "photos_let_go",
     "profile_pause",
     "profile_resume",
     "profile_save",

@@ -1,4 +1,4 @@
-"""A member closing their own account: the dating side's part, then membership's."""
+"""A member closing their own account: the dating side's part."""
 
 from __future__ import annotations
 
@@ -14,17 +14,20 @@ from ..models import Photo
 def account_close(*, member: Member) -> bool:
     """Close ``member``'s account; False if it was already closed (a double submit).
 
-    Their profile, photos, interest, matches with their conversations, introductions,
-    blocks, notifications and the reports about them leave with the account (the
-    database cascades); reports they filed stay for the moderators, without their name.
-    Photo files are deleted once that has committed. ``vouching.services.member_close``
-    does the rest (vouches, invitations, the moderation log, the recalculation).
+    ``vouching.services.member_close`` does it (vouches, invitations, the moderation log,
+    the recalculation). Their profile, interest, matches with their conversations,
+    introductions, blocks, notifications and the reports about them leave with the
+    account (the database cascades); reports they filed stay for the moderators, without
+    their name; their photo files go after commit (``photos_let_go``).
     """
-    if not Member.objects.select_for_update().filter(pk=member.pk).exists():
-        return False
+    return vouching_services.member_close(member=member)
+
+
+def photos_let_go(*, member: Member) -> None:
+    """In the transaction that closes ``member``'s account: delete their photo files once
+    it commits."""
     photos = Photo.objects.filter(profile__member_id=member.pk).values_list("image", "thumbnail")
     vouching_services.files_delete_after_commit(
         storage=Photo._meta.get_field("image").storage,
         names=[name for pair in photos for name in pair],
     )
-    return vouching_services.member_close(member=member)

@@ -7,6 +7,7 @@ import logging
 from django.core.files.storage import Storage
 from django.db import transaction
 
+from .. import signals
 from ..models import Invitation, Member, Vouch
 from .invitations import invitation_withdraw
 from .trust import trust_graph_changed
@@ -42,6 +43,7 @@ def member_close(*, member: Member) -> bool:
     keep forgets them: the moderation log keeps every record under a pseudonym
     (``vouching.models.moderation.unlink_from_log``), forfeits they caused stay in force.
     The row lock makes a double submit or a parallel request find the account gone.
+    Other apps let go of their files on ``signals.member_closing``.
     """
     member = Member.objects.select_for_update().filter(pk=member.pk).first()
     if member is None:
@@ -52,6 +54,7 @@ def member_close(*, member: Member) -> bool:
         invitation_withdraw(invitation=invitation, member=member)
     avatar = member.avatar.name if member.avatar else ""
     files_delete_after_commit(storage=member.avatar.storage, names=[avatar])
+    signals.member_closing.send(sender=None, member=member)
     member.delete()
     # The member leaves the graph with every vouch they received: always recalculate.
     trust_graph_changed()
