@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import circle, introductions, matches, my_profile, notifications, people, safety
+from .views import (
+    account,
+    circle,
+    introductions,
+    matches,
+    my_profile,
+    notifications,
+    people,
+    safety,
+)
 
 app_name = "matchmaking"
 
@@ -40,4 +49,7 @@ urlpatterns = [
     ),
     path("notifications/", notifications.notifications, name="notifications"),
     path("circle/", circle.circle_view, name="circle"),
+    path("settings/data/", account.data_export, name="data_export"),
+    path("settings/close/", account.account_close, name="account_close"),
+    path("closed/", account.account_closed, name="account_closed"),
 ]

@@ -3,10 +3,16 @@
 from django.dispatch import receiver
 
 from vouching.models import ModerationRecord, Vouch
-from vouching.signals import member_moderated, standing_lost, vouch_accepted, vouch_created
+from vouching.signals import (
+    member_closing,
+    member_moderated,
+    standing_lost,
+    vouch_accepted,
+    vouch_created,
+)
 
 from .models import Notification
-from .services import notification_create
+from .services import notification_create, photos_let_go
 
 
 @receiver(vouch_created, dispatch_uid="matchmaking.vouch_created")
@@ -71,3 +77,8 @@ def tell_who_lost_standing(sender, record_ids, **kwargs):
             notification_create(
                 recipient=record.member, kind=Notification.Kind.STANDING_LOST, record=record
             )
+
+
+@receiver(member_closing, dispatch_uid="matchmaking.member_closing")
+def delete_photo_files(sender, member, **kwargs):
+    photos_let_go(member=member)

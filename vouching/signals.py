@@ -18,6 +18,10 @@ standing_lost = Signal()
 # (waiting for them to accept it), and when the vouchee accepts one.
 vouch_created = Signal()
 vouch_accepted = Signal()
+# Sent inside the transaction that closes a member's account, just before the account is
+# deleted, with ``member``: other apps let go of what is theirs and not the database's
+# (files, after commit). A receiver that fails fails the closure.
+member_closing = Signal()
 # Sent after commit with ``record`` (a ModerationRecord) when a moderator revokes a vouch,
 # suspends or bans a member: the dating side tells the member and their vouchers.
 member_moderated = Signal()

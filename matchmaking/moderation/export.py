@@ -38,9 +38,9 @@ def log_csv_write(out, records) -> None:
 def _row(r: ModerationRecord) -> list:
     return [
         r.created_at.isoformat(),
-        r.actor.email if r.actor else "",
+        r.actor.email if r.actor else _former(r.actor_pseudonym),
         r.get_action_display(),
-        r.member.email if r.member else "",
+        r.member.email if r.member else _former(r.member_pseudonym),
         r.vouch_id or "",
         r.report_id or "",
         r.get_reason_display(),
@@ -51,6 +51,11 @@ def _row(r: ModerationRecord) -> list:
         json.dumps(r.before, sort_keys=True),
         json.dumps(r.after, sort_keys=True),
     ]
+
+
+def _former(pseudonym: str) -> str:
+    """A member who closed their account, by the pseudonym the log keeps of them."""
+    return _("former member #%(pseudonym)s") % {"pseudonym": pseudonym} if pseudonym else ""
 
 
 def _cell(value) -> str:

@@ -50,7 +50,7 @@ def flagged_reporters() -> set[int]:
     """Members whose reports the moderators mostly dismissed lately."""
     since = timezone.now() - timedelta(days=FLAG_WINDOW_DAYS)
     rows = (
-        Report.objects.filter(created_at__gte=since)
+        Report.objects.filter(created_at__gte=since, reporter__isnull=False)
         .exclude(status=Report.Status.OPEN)
         .values("reporter")
         .annotate(

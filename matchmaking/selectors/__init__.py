@@ -9,6 +9,7 @@ report). Callers import this package, not its modules.
 """
 
 from .browsing import BrowsePage, Card, born_between, browse, browse_refusal
+from .exports import dating_export, member_export, photo_archive_name
 from .health import health_report
 from .introductions import (
     introduction_for_member,
@@ -38,6 +39,9 @@ from .visibility import (
 )
 
 __all__ = [
+    "dating_export",
+    "member_export",
+    "photo_archive_name",
     "BrowsePage",
     "Card",
     "ProfilePage",

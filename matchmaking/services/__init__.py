@@ -1,5 +1,6 @@
 """Every change on the dating side goes through these functions; views hold no rules."""
 
+from .accounts import account_close, photos_let_go
 from .health import worker_heartbeat_record
 from .introductions import (
     introduction_decline_quietly,
@@ -31,6 +32,7 @@ from .reports import report_claim, report_dismiss, report_release, report_resolv
 from .safety import member_block, member_unblock, report_file
 
 __all__ = [
+    "account_close",
     "member_block",
     "introduction_decline_quietly",
     "introduction_introduce",
@@ -50,6 +52,7 @@ __all__ = [
     "photo_confirm",
     "photo_delete",
     "photo_make_main",
+    "photos_let_go",
     "profile_pause",
     "profile_resume",
     "profile_save",

@@ -21,6 +21,7 @@ from .moderation import (
     Appeal,
     AppendOnlyQuerySet,
     ModerationRecord,
+    former_member_pseudonym,
     record_value_display,
 )
 from .pledges import PledgeForfeit, PledgeForfeitQuerySet
@@ -74,6 +75,7 @@ __all__ = [
     "VouchFields",
     "VouchQuerySet",
     "avatar_upload_path",
+    "former_member_pseudonym",
     "new_nonce",
     "record_value_display",
 ]

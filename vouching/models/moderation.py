@@ -1,10 +1,13 @@
 """The append-only moderation log, how its records read, and appeals against them."""
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
+from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +50,37 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("The moderation log is append-only: records are never deleted.")
 
 
+def former_member_pseudonym(member_id: int) -> str:
+    """What the log calls a member who closed their account: the same name on every
+    record of theirs, which nobody can turn back into the member without the site's key."""
+    return salted_hmac("vouching.former_member", str(member_id)).hexdigest()[:8]
+
+
+def unlink_from_log(collector, field, sub_objs, using):
+    """``on_delete`` for the log's links: the record stays, the link is cleared, and a
+    closed member's records keep their pseudonym.
+
+    Evaluated records (not the lazy queryset ``SET_NULL`` passes) make the collector
+    write with a plain UPDATE, which the append-only queryset would refuse; the database
+    trigger allows exactly these changes.
+    """
+    records = list(sub_objs)
+    pseudonym_name = f"{field.name}_pseudonym"
+    if any(f.name == pseudonym_name for f in field.model._meta.fields):
+        linked = dict(
+            field.model._base_manager.filter(pk__in=[r.pk for r in records]).values_list(
+                "pk", field.attname
+            )
+        )
+        by_pseudonym = defaultdict(list)
+        for record in records:
+            by_pseudonym[former_member_pseudonym(linked[record.pk])].append(record)
+        pseudonym_field = field.model._meta.get_field(pseudonym_name)
+        for pseudonym, group in by_pseudonym.items():
+            collector.add_field_update(pseudonym_field, pseudonym, group)
+    collector.add_field_update(field, None, records)
+
+
 class ModerationRecord(models.Model):
     """One line of the append-only moderation log: who did what to whom, why, when.
 
@@ -54,7 +88,9 @@ class ModerationRecord(models.Model):
     lost) writes one, in the same transaction as the change itself. Nothing edits or
     deletes a record: not the console, not the admin, not the ORM (``save`` refuses
     updates, ``delete`` and the queryset refuse), and on PostgreSQL a trigger refuses
-    UPDATE and DELETE in the database itself.
+    UPDATE and DELETE in the database itself. The one change allowed: when a member
+    closes their account, the links to them (and to a vouch that left with them) are
+    cleared, and a pseudonym (``former_member_pseudonym``) keeps their records together.
     """
 
     class Action(models.TextChoices):
@@ -85,24 +121,26 @@ class ModerationRecord(models.Model):
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=unlink_from_log,
         null=True,
         blank=True,
         related_name="+",
         verbose_name=_("moderator"),
         help_text=_("Empty for automatic consequences."),
     )
+    actor_pseudonym = models.CharField(max_length=16, blank=True, editable=False)
     action = models.CharField(_("action"), max_length=24, choices=ActionChoices(Action))
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=unlink_from_log,
         null=True,
         blank=True,
         related_name="moderation_records",
         verbose_name=_("member"),
     )
+    member_pseudonym = models.CharField(max_length=16, blank=True, editable=False)
     vouch = models.ForeignKey(
-        Vouch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Vouch, on_delete=unlink_from_log, null=True, blank=True, related_name="+"
     )
     report_id = models.BigIntegerField(_("report"), null=True, blank=True)
     cause = models.ForeignKey(
@@ -231,7 +269,7 @@ class Appeal(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)

@@ -31,18 +31,25 @@ class PledgeForfeit(models.Model):
 
     voucher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="forfeits",
         verbose_name=_("voucher"),
     )
+    # A forfeit outlives the account of the member who caused it (and their vouch): a
+    # banned member closing their account must not free their vouchers of it.
     vouchee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="+",
         verbose_name=_("vouched for"),
     )
     vouch = models.ForeignKey(
-        Vouch, on_delete=models.PROTECT, related_name="forfeits", verbose_name=_("vouch")
+        Vouch,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="forfeits",
+        verbose_name=_("vouch"),
     )
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     note = models.TextField(_("moderator's note"), blank=True)

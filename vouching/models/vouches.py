@@ -99,15 +99,17 @@ class Vouch(VouchFields):
 
     ACTIVE_STATUSES = (Status.PENDING, Status.ACCEPTED)
 
+    # A vouch is between two people: it leaves with either of them (``member_close``
+    # withdraws a closing member's vouches first, so the graph change is recorded).
     voucher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="vouches_given",
         verbose_name=_("voucher"),
     )
     vouchee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="vouches_received",
         verbose_name=_("vouchee"),
     )
@@ -116,7 +118,7 @@ class Vouch(VouchFields):
     )
     invitation = models.OneToOneField(
         "Invitation",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="vouch",
@@ -132,7 +134,7 @@ class Vouch(VouchFields):
     revocation_note = models.TextField(_("revocation note"), blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
@@ -214,7 +216,7 @@ class Invitation(VouchFields):
 
     inviter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="invitations_sent",
         verbose_name=_("inviter"),
     )
@@ -228,9 +230,10 @@ class Invitation(VouchFields):
     expires_at = models.DateTimeField(_("expires"))
     sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
     responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
+    # Empty again once that member has closed their account.
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",

@@ -16,6 +16,7 @@ from .appeals import (
     removal_notice,
 )
 from .blocks import blocked_ids, is_blocked
+from .exports import membership_export, person
 from .invitations import (
     INVITATION_TOKEN_SALT,
     InvitationUnusable,
@@ -60,6 +61,8 @@ from .vouches import (
 )
 
 __all__ = [
+    "membership_export",
+    "person",
     "INVITATION_TOKEN_SALT",
     "InvitationUnusable",
     "LossCode",

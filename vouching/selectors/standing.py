@@ -276,7 +276,7 @@ def _latest_loss(member: Member) -> StandingLoss | None:
 
 @dataclass(frozen=True)
 class LossReason:
-    voucher: Member
+    voucher: Member | None  # None: they closed their account
     code: str
 
 
@@ -288,6 +288,7 @@ class LossCode:
     VOUCHER_PENDING = "voucher_pending"  # its author is no longer vouched
     VOUCHER_NOT_ESTABLISHED = "voucher_not_established"  # their vouches pass nothing on
     VOUCHER_NO_SPARE = "voucher_no_spare"  # the trust reaching them is used up
+    VOUCHER_CLOSED = "voucher_closed"  # its author closed their account (said once)
     OTHER = "other"
 
 
@@ -317,6 +318,9 @@ def standing_loss(*, record: ModerationRecord) -> StandingLoss:
     for voucher_id in carried:
         voucher = vouchers.get(voucher_id)
         if voucher is None:
+            closed = LossReason(voucher=None, code=LossCode.VOUCHER_CLOSED)
+            if closed not in reasons:
+                reasons.append(closed)
             continue
         trust = getattr(voucher, "trust", None)
         if voucher_id not in standing:

@@ -7,6 +7,7 @@ the form, never as an error page.
 
 from ..images import ImageRejected, sanitize_image
 from .appeals import appeal_decide, appeal_file
+from .closures import files_delete_after_commit, member_close
 from .invitations import (
     email_mismatch_message,
     invitation_create,
@@ -72,6 +73,7 @@ __all__ = [
     "display_name_check",
     "name_fold",
     "email_mismatch_message",
+    "files_delete_after_commit",
     "forfeit_notices_pending",
     "forfeit_send_notice",
     "founder_create",
@@ -82,6 +84,7 @@ __all__ = [
     "member_ban",
     "member_block",
     "member_check_active",
+    "member_close",
     "member_join",
     "member_unblock",
     "member_set_language",

@@ -82,7 +82,7 @@ def forfeit_send_notice(*, forfeit_id: int) -> bool:
     """Tell a voucher, once, that their pledge was forfeited and what that means."""
     with transaction.atomic():
         forfeit = (
-            PledgeForfeit.objects.select_for_update(skip_locked=True)
+            PledgeForfeit.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("voucher", "vouchee")
             .filter(pk=forfeit_id, notified_at__isnull=True)
             .first()
