@@ -273,17 +273,17 @@ def test_a_runs_drift_never_overwrites_a_newer_runs_result(monkeypatch):
     monkeypatch.setattr(trust_services, "_store_drift", lambda *args: left.append(args))
     run = services.trust_recalculate()
     assert b.pk in run.standing_changed and len(left) == 1
-    (state_pk, computed_at, stored) = left[0]
+    (state_pk, computed_at, stored, generation) = left[0]
     assert run.changed == stored.standing_changed_rows, "the drift it did not write is not counted"
     monkeypatch.undo()
     scores = dict(TrustScore.objects.values_list("member_id", "score"))
     # Another run, of the same generation too, stored its result between the two steps.
     later = computed_at + timedelta(seconds=1)
     TrustState.objects.update(computed_at=later)
-    assert trust_services._store_drift(state_pk, computed_at, stored) is False
+    assert trust_services._store_drift(state_pk, computed_at, stored, generation) is False
     assert dict(TrustScore.objects.values_list("member_id", "score")) == scores
     TrustState.objects.update(computed_at=computed_at)
-    assert trust_services._store_drift(state_pk, computed_at, stored) is True
+    assert trust_services._store_drift(state_pk, computed_at, stored, generation) is True
     assert dict(TrustScore.objects.values_list("member_id", "score")) != scores
 
 
@@ -420,10 +420,13 @@ def test_sweeper_leaves_a_clean_state_and_a_live_run_alone():
     TrustState.load()
     tasks.sweep()
     assert queue_size() == 0
-    TrustState.objects.update(dirty=True, run_started_at=timezone.now())
+    now = timezone.now()
+    TrustState.objects.update(
+        dirty=True, run_started_at=days_ago(1), run_lease_until=now + timedelta(seconds=20)
+    )
     tasks.sweep()
-    assert queue_size() == 0
-    TrustState.objects.update(run_started_at=days_ago(1))  # that run died
+    assert queue_size() == 0, "a long run that renews its lease is alive"
+    TrustState.objects.update(run_lease_until=now - timedelta(seconds=1))  # that run died
     tasks.sweep()
     assert queue_size() == 1
     queue_purge()
