@@ -3,9 +3,10 @@
 Django's ``RedisCache`` raises when Redis is down or does not answer, and with the cache
 on the broker's Redis an outage would turn every cached page into an error. Here Redis
 unreachable reads as a miss and a write is dropped: pages compute what they would have
-read. After a failure the process leaves Redis alone for ``RETRY_AFTER`` seconds (so a
-Redis that accepts connections but never answers costs one socket timeout per interval,
-not one per call), and says so in the log once per ``LOG_EVERY`` seconds.
+read, and what the cache counts (allauth's rate limits) starts again from nothing. After
+a failure the process leaves Redis alone for ``retry_after`` seconds (so a Redis that
+accepts connections but never answers costs one socket timeout per interval, not one per
+call), and says so in the log once per ``LOG_EVERY`` seconds.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ class ResilientRedisCacheClient(RedisCacheClient):
             return miss
 
     def add(self, key, value, timeout):
-        return self._or_miss(False, super().add, key, value, timeout)
+        # As on a miss, adding succeeds: allauth's rate limits take a lock with ``add``
+        # and would otherwise refuse every sign-in while Redis is away.
+        return self._or_miss(True, super().add, key, value, timeout)
 
     def get(self, key, default):
         return self._or_miss(default, super().get, key, default)

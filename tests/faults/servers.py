@@ -136,20 +136,18 @@ class PrivatePostgres:
 
 
 class WebServer:
-    """gunicorn serving Pledge with debug off, as in production, one sync worker."""
+    """gunicorn serving Pledge, one sync worker; ``env`` says how (debug off: see
+    ``production_env`` in conftest.py)."""
 
-    def __init__(self, *, env: dict[str, str], var_dir: str, timeout: int = 20) -> None:
+    def __init__(self, *, env: dict[str, str], timeout: int = 20) -> None:
         self.port = free_port()
         self.env = {
             **os.environ,
-            "PLEDGE_DEBUG": "false",
-            "PLEDGE_SECRET_KEY": "fault-tests-only-" + "x" * 50,
             "PLEDGE_ALLOWED_HOSTS": "127.0.0.1",
             "PLEDGE_SECURE_SSL_REDIRECT": "false",
-            "PLEDGE_VAR_DIR": var_dir,
             **env,
         }
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # closed with the object
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "matchmaking.wsgi", "--workers", "1"]
             + ["--bind", f"127.0.0.1:{self.port}", "--timeout", str(timeout)]
@@ -176,7 +174,6 @@ class WebServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.log.close()
 
 
 def manage(*args: str, env: dict[str, str]) -> None:
