@@ -54,10 +54,12 @@ def start_worker(settings, tmp_path):
             app = "tests.faults.paused_worker"
             env["PLEDGE_TEST_PAUSE_AT"] = pause_at
             env["PLEDGE_TEST_PAUSED_FILE"] = str(tmp_path / f"paused-{len(workers)}")
+            env["PLEDGE_TEST_RESUME_FILE"] = str(tmp_path / f"resume-{len(workers)}")
         worker = WorkerProcess(
             queue=TEST_QUEUE, env=env, name=f"fault{len(workers)}", timeout=60, app=app
         )
         worker.paused_file = env.get("PLEDGE_TEST_PAUSED_FILE")
+        worker.resume_file = env.get("PLEDGE_TEST_RESUME_FILE")
         workers.append(worker)
         return worker
 
@@ -204,3 +206,29 @@ def copy_schema(*, source: str, target: str, bin_dir: str) -> None:
         )
     else:
         manage("migrate", "--noinput", "-v0", env={"PLEDGE_DATABASE_URL": target})
+
+
+def in_parallel(calls) -> list:
+    """Run the calls in threads released together, as parallel requests; their results
+    in order. An exception in any of them fails the test."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list = []
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = call()
+        except BaseException as error:  # noqa: BLE001 - handed to the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]
+    return results

@@ -3,7 +3,8 @@ tests that kill it there: ``celery -A tests.faults.paused_worker worker``.
 
 ``PLEDGE_TEST_PAUSE_AT`` names the step: ``compute`` (the graph loaded, nothing stored)
 or ``drift`` (standing stored, inside the second write, the scores that drifted).
-Reaching it, the worker creates the file ``PLEDGE_TEST_PAUSED_FILE`` and sleeps. Only
+Reaching it, the worker creates the file ``PLEDGE_TEST_PAUSED_FILE`` and sleeps until the
+file ``PLEDGE_TEST_RESUME_FILE`` exists (then every later run goes straight through). Only
 tests load this module; the site never does.
 """
 
@@ -20,9 +21,14 @@ __all__ = ["app"]
 STEPS = {"compute": "load_trust_graph", "drift": "store_scores"}
 
 
-def _pause(*args, **kwargs):
+def _pause() -> None:
+    resume = Path(os.environ.get("PLEDGE_TEST_RESUME_FILE", "/nonexistent/never"))
+    if resume.exists():
+        return
     Path(os.environ["PLEDGE_TEST_PAUSED_FILE"]).touch()
-    time.sleep(3600)
+    deadline = time.monotonic() + 600
+    while not resume.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @task_prerun.connect
@@ -31,13 +37,16 @@ def _pause_recalculations(**kwargs):
 
     name = STEPS[os.environ["PLEDGE_TEST_PAUSE_AT"]]
     original = getattr(trust, name)
-    if original is _pause or getattr(original, "pauses", False):
+    if getattr(original, "pauses", False):
         return
 
     def paused(*args, **kwargs):
-        result = original(*args, **kwargs) if name == "load_trust_graph" else None
-        _pause()
-        return result
+        if name == "load_trust_graph":  # the graph as it stood when the run began
+            result = original(*args, **kwargs)
+            _pause()
+            return result
+        _pause()  # inside the write's transaction
+        return original(*args, **kwargs)
 
     paused.pauses = True
     setattr(trust, name, paused)
