@@ -105,3 +105,34 @@ def test_redis_frozen(town, redis_everywhere, start_worker):
     finally:
         redis_everywhere.thaw()
     catches_up(newcomer, redis_everywhere, start_worker)
+
+
+def test_the_cache_reads_as_a_miss_and_says_so_once(private_redis, settings, caplog):
+    from django.core.cache import cache
+
+    from matchmaking.cache import OUTAGE
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "matchmaking.cache.ResilientRedisCache",
+            "LOCATION": private_redis.url(1),
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5, "retry_after": 0},
+        }
+    }
+    OUTAGE.until, OUTAGE.logged_at = 0.0, None
+    cache.set("kept", 1)
+    cache.incr("kept")
+    private_redis.stop()
+    assert cache.get("kept", "missing") == "missing"
+    assert cache.add("lock", True), "as on a miss: allauth's rate-limit lock is taken"
+    assert cache.get_many(["kept"]) == {} and not cache.has_key("kept")
+    cache.set("kept", 3)
+    cache.delete("kept")
+    with pytest.raises(ValueError):
+        cache.incr("kept")
+    unreachable = [r for r in caplog.records if "Cache unreachable" in r.getMessage()]
+    assert len(unreachable) == 1, "one line per outage interval, not one per call"
+    private_redis.start()
+    OUTAGE.until = 0.0
+    cache.set("back", 1)
+    assert cache.get("back") == 1

@@ -463,3 +463,42 @@ def test_every_metric_handles_a_site_with_no_founder_yet_and_an_empty_one(name):
         result = METRICS[name].compute(g)
         assert len(result.vouched) == g.n and not result.vouched.any()
         assert ((0 <= result.score) & (result.score <= 1)).all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_renews_its_lease_until_another_run_takes_it_over(settings):
+    from tests.conftest import wait_for
+    from vouching.services.runs import RunLease
+
+    settings.TRUST_RUN_HEARTBEAT = timedelta(seconds=0.05)
+    settings.TRUST_RUN_LEASE = timedelta(seconds=1)
+    state = TrustState.load()
+    with RunLease(state_pk=state.pk) as lease:
+        first = TrustState.load().run_lease_until
+        assert wait_for(lambda: TrustState.load().run_lease_until > first, timeout=5)
+        other = timezone.now()
+        TrustState.objects.update(run_started_at=other)  # presumed dead, replaced
+        lease._thread.join(timeout=5)
+        assert not lease._thread.is_alive(), "it stops renewing another run's lease"
+    assert TrustState.load().run_started_at == other, "nor does it release it"
+
+
+@pytest.mark.django_db
+def test_the_recalculation_has_its_own_statement_limit(settings):
+    from django.db import connection
+
+    from vouching.services.runs import run_statement_timeout
+
+    def limit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    settings.TRUST_RUN_STATEMENT_TIMEOUT = 600
+    if connection.vendor != "postgresql":
+        with run_statement_timeout():
+            return  # SQLite has no statement limit to lift
+    assert limit() == "20s", "the web's, from the settings"
+    with run_statement_timeout():
+        assert limit() == "10min"
+    assert limit() == "20s"
