@@ -127,6 +127,22 @@ class PrivatePostgres:
     def stop(self) -> None:
         self._as_owner([f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop"])
 
+    def _processes(self) -> list[int]:
+        postmaster = int(Path(self.data, "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(
+            ["pgrep", "-P", str(postmaster)], capture_output=True, text=True
+        ).stdout.split()
+        return [postmaster, *map(int, children)]
+
+    def freeze(self) -> None:
+        """Every process of the cluster stopped: connections open, nothing answers."""
+        for pid in self._processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            os.kill(pid, signal.SIGCONT)
+
     def destroy(self) -> None:
         try:
             self.stop()
