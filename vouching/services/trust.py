@@ -2,7 +2,9 @@
 
 Every change to the vouch graph bumps a generation counter and marks the trust state dirty
 in its own transaction; after commit a recalculation is asked of the broker. Runs are
-idempotent pure functions of the graph; the sweeper in beat re-asks while work is pending.
+idempotent pure functions of the graph; the sweeper in beat re-asks while work is pending
+and no live run holds the lease (``runs.py``): a run whose worker died is replaced once
+its lease lapses, within seconds.
 """
 
 from __future__ import annotations
