@@ -75,14 +75,14 @@ def test_postgres_frozen_refuses_a_new_connection_within_the_connect_timeout(
     }
     copy_schema(source=database_url(), target=cluster.url(), bin_dir=cluster.bin)
     server = WebServer(env=env, timeout=20)
-    cluster.freeze()
     try:
-        status, _headers, body = promptly(lambda: sign_in(server), within=15)
-        assert status == 503 and "Pledge is back in a moment" in body
-        assert "WORKER TIMEOUT" not in server.output()
-    finally:
-        cluster.thaw()
-    try:
+        cluster.freeze()
+        try:
+            status, _headers, body = promptly(lambda: sign_in(server), within=15)
+            assert status == 503 and "Pledge is back in a moment" in body
+            assert "WORKER TIMEOUT" not in server.output()
+        finally:
+            cluster.thaw()
         status, _headers, body = sign_in(server)
         assert status == 200 and "not correct" in body
     finally:
