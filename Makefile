@@ -31,9 +31,9 @@ run: install
 test: install
 	$(BIN)/pytest
 
-# For quick local runs: all but the browser and Celery worker tests (CI runs everything).
+# For quick local runs: all but the browser, Celery worker and fault tests (CI runs everything).
 test-fast: install
-	$(BIN)/pytest -m "not browser and not celery_worker"
+	$(BIN)/pytest -m "not browser and not celery_worker and not faults"
 
 lint: install
 	$(BIN)/ruff check .

@@ -117,6 +117,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("PLEDGE_DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A server that is down, frozen or stuck on a lock must not hold a web request until
+    # gunicorn kills it: connecting, a statement, a lock wait and an idle transaction each
+    # give up (seconds; 0 is no limit). Each process may set its own (a worker running a
+    # migration by hand, say); the trust recalculation sets its statement limit itself.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "PLEDGE_DATABASE_CONNECT_TIMEOUT", default=3
+    )
+    DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+        f"-c {name}={int(env.float(variable, default=default) * 1000)}"
+        for name, variable, default in (
+            ("statement_timeout", "PLEDGE_DATABASE_STATEMENT_TIMEOUT", 20.0),
+            ("lock_timeout", "PLEDGE_DATABASE_LOCK_TIMEOUT", 10.0),
+            ("idle_in_transaction_session_timeout", "PLEDGE_DATABASE_IDLE_TIMEOUT", 60.0),
+        )
+    )
+# The trust recalculation's statements read and write the whole graph: their own limit
+# (0, none: the task's time limit bounds a run).
+TRUST_RUN_STATEMENT_TIMEOUT = env.float("PLEDGE_TRUST_RUN_STATEMENT_TIMEOUT", default=0.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("PLEDGE_CACHE_URL", default="locmemcache://pledge")}
@@ -124,6 +142,15 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # Trust neighbourhoods are cached per member: the default of 300 entries would evict
     # them faster than browsing reuses them.
     CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 200_000
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A cache, not a dependency: Redis down or frozen reads as a miss (matchmaking/cache.py),
+    # after a short wait, instead of failing the page.
+    CACHES["default"]["BACKEND"] = "matchmaking.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("PLEDGE_CACHE_CONNECT_TIMEOUT", default=0.25),
+        socket_timeout=env.float("PLEDGE_CACHE_SOCKET_TIMEOUT", default=0.5),
+        retry_after=env.float("PLEDGE_CACHE_RETRY_AFTER", default=5.0),
+    )
 
 # AUTHENTICATION -----------------------------------------------------------------------
 AUTH_USER_MODEL = "vouching.Member"
@@ -282,6 +309,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A Redis that accepts connections but does not answer must not hold a web request
+    # (publishing after a commit) until gunicorn kills it: every command gives up after
+    # these many seconds (the worker waits on BRPOP in its event loop, not under them).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": env.float("PLEDGE_BROKER_CONNECT_TIMEOUT", default=1.0),
+        "socket_timeout": env.float("PLEDGE_BROKER_SOCKET_TIMEOUT", default=1.0),
+    }
 CELERY_TASK_DEFAULT_QUEUE = env.str("PLEDGE_CELERY_TASK_DEFAULT_QUEUE", default="pledge")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -296,21 +331,31 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # A web request must not hang on a broker that is down: fail fast, the sweeper re-asks.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A recalculation renews its lease on the trust state every heartbeat while it works; a
+# run whose lease ran out is presumed dead (its worker was killed) and the sweeper asks
+# for another: a dead run is replaced within lease + sweep interval, under a minute.
+TRUST_RUN_HEARTBEAT = timedelta(seconds=env.float("PLEDGE_TRUST_RUN_HEARTBEAT", default=5.0))
+TRUST_RUN_LEASE = timedelta(seconds=env.float("PLEDGE_TRUST_RUN_LEASE", default=20.0))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+_sweep_seconds = env.int("PLEDGE_SWEEP_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
+    # A sweep not taken within its interval is dropped: the next one does the same work,
+    # so workers back from an outage do not work through a backlog of sweeps.
     "trust-sweep": {
         "task": "vouching.sweep",
-        "schedule": timedelta(seconds=env.int("PLEDGE_SWEEP_SECONDS", default=30)),
+        "schedule": timedelta(seconds=_sweep_seconds),
+        "options": {"expires": _sweep_seconds},
     },
     "matchmaking-sweep": {
         "task": "matchmaking.sweep",
-        "schedule": timedelta(seconds=env.int("PLEDGE_SWEEP_SECONDS", default=30)),
+        "schedule": timedelta(seconds=_sweep_seconds),
+        "options": {"expires": _sweep_seconds},
     },
     "trust-nightly": {
         "task": "vouching.recalculate_trust",

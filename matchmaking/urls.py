@@ -14,3 +14,5 @@ urlpatterns = [
     path("", include("matchmaking.dating_urls")),
     path("moderation/", include("matchmaking.moderation.urls")),
 ]
+
+handler500 = "matchmaking.views.errors.server_error"

@@ -21,7 +21,9 @@ class WorkerProcess:
     ``RuntimeError`` with the end of its log.
     """
 
-    def __init__(self, *, queue: str, env: dict[str, str], name: str, timeout: float):
+    def __init__(
+        self, *, queue: str, env: dict[str, str], name: str, timeout: float, app="matchmaking"
+    ):
         self.lines: list[str] = []
         self._ready = threading.Event()
         self.process = subprocess.Popen(
@@ -30,7 +32,7 @@ class WorkerProcess:
                 "-m",
                 "celery",
                 "-A",
-                "matchmaking",
+                app,
                 "worker",
                 "--pool=solo",
                 "--loglevel=INFO",

@@ -23,11 +23,23 @@ def request_trust_recalculation() -> None:
     delay = settings.TRUST_RECALC_DELAY.total_seconds()
     if not services.trust_recalculation_claim(lost_after_seconds=delay):
         return  # a run is already on its way and will see this change
+    _publish_claimed_recalculation(countdown=delay)
+
+
+def _publish_claimed_recalculation(**options) -> None:
+    """Ask the broker for a run, for which the caller holds the claim. Unless the broker
+    took the message, the claim is released however publishing ended: an error (socket
+    timeouts bound a broker that does not answer) or a ``SystemExit`` (gunicorn's worker
+    timeout), so the next change or the sweeper asks again at once."""
+    from . import services
+
+    published = False
     try:
-        recalculate_trust.apply_async(countdown=delay)
-    except Exception:
-        services.trust_recalculation_unclaim()
-        raise
+        recalculate_trust.apply_async(**options)
+        published = True
+    finally:
+        if not published:
+            services.trust_recalculation_unclaim()
 
 
 def request_invitation_emails() -> None:
@@ -79,11 +91,7 @@ def sweep() -> None:
         lost_after_seconds=services.ENQUEUE_PRESUMED_LOST_SECONDS
     ):
         logger.info("Trust state is dirty with no run on its way; asking for one.")
-        try:
-            recalculate_trust.apply_async()
-        except Exception:
-            services.trust_recalculation_unclaim()
-            raise
+        _publish_claimed_recalculation()
     if services.invitation_emails_pending():
         send_invitation_emails.delay()
     if services.forfeit_notices_pending():

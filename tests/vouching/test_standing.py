@@ -391,7 +391,10 @@ def test_upgrading_marks_the_first_defaults_result_for_recalculation():
         )
         executor = MigrationExecutor(connection)
         executor.migrate(after)
-        state = TrustState.objects.get()
+        # Only the columns the migration knew: later ones do not exist yet.
+        state = TrustState.objects.only(
+            "metric", "dirty", "generation", "computed_generation"
+        ).get()
         assert state.metric == "pledge-pagerank" and state.dirty and state.generation == 8
         assert state.is_stale
     finally:

@@ -273,17 +273,17 @@ def test_a_runs_drift_never_overwrites_a_newer_runs_result(monkeypatch):
     monkeypatch.setattr(trust_services, "_store_drift", lambda *args: left.append(args))
     run = services.trust_recalculate()
     assert b.pk in run.standing_changed and len(left) == 1
-    (state_pk, computed_at, stored) = left[0]
+    (state_pk, computed_at, stored, generation) = left[0]
     assert run.changed == stored.standing_changed_rows, "the drift it did not write is not counted"
     monkeypatch.undo()
     scores = dict(TrustScore.objects.values_list("member_id", "score"))
     # Another run, of the same generation too, stored its result between the two steps.
     later = computed_at + timedelta(seconds=1)
     TrustState.objects.update(computed_at=later)
-    assert trust_services._store_drift(state_pk, computed_at, stored) is False
+    assert trust_services._store_drift(state_pk, computed_at, stored, generation) is False
     assert dict(TrustScore.objects.values_list("member_id", "score")) == scores
     TrustState.objects.update(computed_at=computed_at)
-    assert trust_services._store_drift(state_pk, computed_at, stored) is True
+    assert trust_services._store_drift(state_pk, computed_at, stored, generation) is True
     assert dict(TrustScore.objects.values_list("member_id", "score")) != scores
 
 
@@ -420,10 +420,13 @@ def test_sweeper_leaves_a_clean_state_and_a_live_run_alone():
     TrustState.load()
     tasks.sweep()
     assert queue_size() == 0
-    TrustState.objects.update(dirty=True, run_started_at=timezone.now())
+    now = timezone.now()
+    TrustState.objects.update(
+        dirty=True, run_started_at=days_ago(1), run_lease_until=now + timedelta(seconds=20)
+    )
     tasks.sweep()
-    assert queue_size() == 0
-    TrustState.objects.update(run_started_at=days_ago(1))  # that run died
+    assert queue_size() == 0, "a long run that renews its lease is alive"
+    TrustState.objects.update(run_lease_until=now - timedelta(seconds=1))  # that run died
     tasks.sweep()
     assert queue_size() == 1
     queue_purge()
@@ -460,3 +463,42 @@ def test_every_metric_handles_a_site_with_no_founder_yet_and_an_empty_one(name):
         result = METRICS[name].compute(g)
         assert len(result.vouched) == g.n and not result.vouched.any()
         assert ((0 <= result.score) & (result.score <= 1)).all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_renews_its_lease_until_another_run_takes_it_over(settings):
+    from tests.conftest import wait_for
+    from vouching.services.runs import RunLease
+
+    settings.TRUST_RUN_HEARTBEAT = timedelta(seconds=0.05)
+    settings.TRUST_RUN_LEASE = timedelta(seconds=1)
+    state = TrustState.load()
+    with RunLease(state_pk=state.pk) as lease:
+        first = TrustState.load().run_lease_until
+        assert wait_for(lambda: TrustState.load().run_lease_until > first, timeout=5)
+        other = timezone.now()
+        TrustState.objects.update(run_started_at=other)  # presumed dead, replaced
+        lease._thread.join(timeout=5)
+        assert not lease._thread.is_alive(), "it stops renewing another run's lease"
+    assert TrustState.load().run_started_at == other, "nor does it release it"
+
+
+@pytest.mark.django_db
+def test_the_recalculation_has_its_own_statement_limit(settings):
+    from django.db import connection
+
+    from vouching.services.runs import run_statement_timeout
+
+    def limit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    settings.TRUST_RUN_STATEMENT_TIMEOUT = 600
+    if connection.vendor != "postgresql":
+        with run_statement_timeout():
+            return  # SQLite has no statement limit to lift
+    assert limit() == "20s", "the web's, from the settings"
+    with run_statement_timeout():
+        assert limit() == "10min"
+    assert limit() == "20s"

@@ -2,7 +2,9 @@
 
 Every change to the vouch graph bumps a generation counter and marks the trust state dirty
 in its own transaction; after commit a recalculation is asked of the broker. Runs are
-idempotent pure functions of the graph; the sweeper in beat re-asks while work is pending.
+idempotent pure functions of the graph; the sweeper in beat re-asks while work is pending
+and no live run holds the lease (``runs.py``): a run whose worker died is replaced once
+its lease lapses, within seconds.
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from ..trust import get_metric
 from ..trust.database import StoredTrust, load_trust_graph, store_scores, store_trust_result
 from ..trust.graph import TrustGraph, TrustResult
 from .moderation import standing_lost_record
+from .runs import RunLease, run_statement_timeout, trust_run_alive
 
 logger = logging.getLogger(__name__)
 
-# A recalculation that started longer ago than the task time limit has died.
-RUN_PRESUMED_DEAD_SECONDS = settings.CELERY_TASK_TIME_LIMIT
 # The sweeper re-asks when an earlier request has not been picked up by then.
 ENQUEUE_PRESUMED_LOST_SECONDS = 60
 
@@ -69,17 +70,13 @@ def trust_recalculation_unclaim() -> None:
 
 
 def trust_sweep_needed() -> bool:
-    """Whether the state is dirty with no live run or fresh request to clean it."""
-    state = TrustState.load()
-    if not state.dirty:
-        return False
-    now = timezone.now()
-    if (
-        state.run_started_at
-        and (now - state.run_started_at).total_seconds() < RUN_PRESUMED_DEAD_SECONDS
-    ):
-        return False
-    return True
+    """Whether the state is dirty with no live run to clean it: none started, or the one
+    that started stopped renewing its lease (its worker died)."""
+    TrustState.load()
+    with transaction.atomic():
+        state = TrustState.objects.select_for_update(skip_locked=True).first()
+        # Locked: a run is storing its result (its lease may lapse while it does).
+        return state is not None and state.dirty and not trust_run_alive(state)
 
 
 @dataclass(frozen=True)
@@ -93,21 +90,23 @@ class TrustRun:
     seconds: dict[str, float]
 
 
-def _store_drift(state_pk: int, computed_at, stored) -> bool:
+def _store_drift(state_pk: int, computed_at, stored, generation: int) -> bool:
     """Second step of a run, once its standing is out: the scores that only drifted,
     unless another run (even of the same generation) has stored its result since:
-    ``computed_at`` is the stamp this run's first step left. If writing fails, the
-    state is marked dirty, so the sweeper runs again instead of leaving scores stale."""
+    ``computed_at`` is the stamp this run's first step left. The first step left the
+    state dirty; it is cleared with the write, so a run killed or failing in between
+    leaves the sweeper a reason to run again instead of leaving scores stale."""
     try:
         with transaction.atomic():
             state = TrustState.objects.select_for_update().get(pk=state_pk)
             if state.computed_at != computed_at:
                 return False
             store_scores(stored)
+            if state.generation == generation:
+                TrustState.objects.filter(pk=state_pk).update(dirty=False)
             return True
     except DatabaseError:
         logger.exception("Scores of the trust run stamped %s not stored: dirty.", computed_at)
-        TrustState.objects.filter(pk=state_pk).update(dirty=True)
         return False
 
 
@@ -133,23 +132,28 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
     state = TrustState.load()
     if not state.dirty and not force:
         return None
-    started = time.perf_counter()
-    generation = _run_start(state.pk)
-    graph = load_trust_graph()
-    loaded = time.perf_counter()
-    result = metric.compute(graph)
-    computed = time.perf_counter()
-    first = _store_standing(
-        state.pk, generation=generation, graph=graph, result=result, metric_name=metric.name
-    )
-    if first is None:
-        return None
-    published = time.perf_counter()
-    stored = first.stored
-    changed = int(stored.standing_changed_rows)
-    if stored.scores_pending is not None and _store_drift(state.pk, first.computed_at, stored):
-        changed += len(stored.scores_pending.ids)
-    finished = time.perf_counter()
+    with RunLease(state_pk=state.pk), run_statement_timeout():
+        started = time.perf_counter()
+        # Read the generation before the graph: a change that lands in between is then in
+        # the graph but not in the generation, which only costs one more run.
+        generation = TrustState.objects.values_list("generation", flat=True).get(pk=state.pk)
+        graph = load_trust_graph()
+        loaded = time.perf_counter()
+        result = metric.compute(graph)
+        computed = time.perf_counter()
+        first = _store_standing(
+            state.pk, generation=generation, graph=graph, result=result, metric_name=metric.name
+        )
+        if first is None:
+            return None
+        published = time.perf_counter()
+        stored = first.stored
+        changed = int(stored.standing_changed_rows)
+        if stored.scores_pending is not None and _store_drift(
+            state.pk, first.computed_at, stored, generation
+        ):
+            changed += len(stored.scores_pending.ids)
+        finished = time.perf_counter()
     logger.info(
         "Trust recalculated with %s: generation %s, %s members, %s vouches, %s rows changed.",
         metric.name,
@@ -183,15 +187,6 @@ class StandingStored(NamedTuple):
     standing_changed: tuple[int, ...]  # member ids
 
 
-def _run_start(state_pk: int) -> int:
-    """Mark a run as started (any request for one is taken) and return the generation it
-    computes."""
-    TrustState.objects.filter(pk=state_pk).update(enqueued_at=None, run_started_at=timezone.now())
-    # Read the generation before the graph: a change that lands in between is then in
-    # the graph but not in the generation, which only costs one more run.
-    return TrustState.objects.values_list("generation", flat=True).get(pk=state_pk)
-
-
 def _store_standing(
     state_pk: int, *, generation: int, graph: TrustGraph, result: TrustResult, metric_name: str
 ) -> StandingStored | None:
@@ -209,8 +204,9 @@ def _store_standing(
         state.computed_generation = generation
         state.computed_at = timezone.now()
         state.metric = metric_name
-        state.run_started_at = None
-        if state.generation == generation:
+        if stored.scores_pending is not None:
+            state.dirty = True  # until the second step has written the drift
+        elif state.generation == generation:
             state.dirty = False
         state.save()
         changed_ids = tuple(int(i) for i in stored.standing_changed)
