@@ -165,7 +165,10 @@ class WebServer:
         }
         self.log = tempfile.TemporaryFile()  # closed with the object
         self.process = subprocess.Popen(
+            # gunicorn.conf.py's threaded workers are overridden: a sync worker is the one
+            # whose timeout ends a stuck request with a SystemExit.
             [sys.executable, "-m", "gunicorn", "matchmaking.wsgi", "--workers", "1"]
+            + ["--worker-class", "sync", "--threads", "1"]
             + ["--bind", f"127.0.0.1:{self.port}", "--timeout", str(timeout)]
             + ["--graceful-timeout", "1", "--no-control-socket"],
             cwd=ROOT,
