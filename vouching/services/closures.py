@@ -49,9 +49,9 @@ def member_close(*, member: Member) -> bool:
     if member is None:
         return False
     for vouch in Vouch.objects.active().given_by(member):
-        vouch_withdraw(vouch=vouch, member=member)
+        vouch_withdraw(vouch=vouch, member=member, closing=True)
     for invitation in Invitation.objects.sent_by(member).filter(status=Invitation.Status.OPEN):
-        invitation_withdraw(invitation=invitation, member=member)
+        invitation_withdraw(invitation=invitation, member=member, closing=True)
     avatar = member.avatar.name if member.avatar else ""
     files_delete_after_commit(storage=member.avatar.storage, names=[avatar])
     signals.member_closing.send(sender=None, member=member)

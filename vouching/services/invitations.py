@@ -68,8 +68,12 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_withdraw(*, invitation: Invitation, member: Member) -> Invitation:
-    member_check_active(member=member)
+def invitation_withdraw(
+    *, invitation: Invitation, member: Member, closing: bool = False
+) -> Invitation:
+    """The inviter withdraws an open invitation (``closing``: as ``vouch_withdraw``)."""
+    if not closing:
+        member_check_active(member=member)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.inviter_id != member.pk:
         raise ValidationError(_("Only the inviter can withdraw an invitation."), code="owner")

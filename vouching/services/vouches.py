@@ -142,9 +142,13 @@ def vouch_decline(*, vouch: Vouch, member: Member) -> Vouch:
 
 
 @transaction.atomic
-def vouch_withdraw(*, vouch: Vouch, member: Member) -> Vouch:
-    """The voucher takes their vouch back, before or after it was accepted."""
-    member_check_active(member=member)
+def vouch_withdraw(*, vouch: Vouch, member: Member, closing: bool = False) -> Vouch:
+    """The voucher takes their vouch back, before or after it was accepted.
+
+    ``closing``: their account is being closed, which a banned or suspended member may
+    also ask for (an operator does it for them), so their standing is not checked."""
+    if not closing:
+        member_check_active(member=member)
     vouch = _lock_vouch(vouch)
     if vouch.voucher_id != member.pk:
         raise ValidationError(_("Only the voucher can withdraw a vouch."), code="not_voucher")
