@@ -50,6 +50,7 @@ urlpatterns = [
     path("notifications/", notifications.notifications, name="notifications"),
     path("circle/", circle.circle_view, name="circle"),
     path("settings/data/", account.data_export, name="data_export"),
+    path("settings/data/download/", account.data_export_download, name="data_export_download"),
     path("settings/close/", account.account_close, name="account_close"),
     path("closed/", account.account_closed, name="account_closed"),
 ]

@@ -53,6 +53,7 @@ TABLE = {
     "account_reauthenticate": (L, 200, 200, 200, L, L, 200, 200, 200),
     "account_email": (L, 200, 200, 200, L, L, 200, 200, 200),
     "matchmaking:data_export": (L, 200, 200, 200, L, L, 200, 200, 200),
+    "matchmaking:data_export_download": (L, 405, 405, 405, L, L, 405, 405, 405),
     "matchmaking:account_close": (L, 200, 200, 200, L, L, 200, 200, 200),
     "matchmaking:account_closed": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     "account_email_verification_sent": (200, 200, 200, 200, 200, 200, 200, 200, 200),

@@ -111,26 +111,42 @@ def test_other_members_private_data_stays_out(lived_in):
 def test_the_download_needs_a_fresh_password_and_is_private(lived_in, client_for):
     client = client_for(lived_in.lena)
     url = reverse("matchmaking:data_export")
+    download = reverse("matchmaking:data_export_download")
     assert client.get(url).status_code == 200
     response = client.post(url)
     assert response.status_code == 302 and reverse("account_reauthenticate") in response["Location"]
+    # Without the password check, the download itself sends back to the page.
+    assert client.post(download)["Location"] == url
+    assert client.get(download).status_code == 405
 
-    response = reauthenticated(client, lived_in.lena).post(url)
+    # The checked POST (as allauth replays it) leads to a page, not to a file: the
+    # browser leaves the password page, and the page offers the download.
+    response = reauthenticated(client, lived_in.lena).post(url, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert f'action="{download}"' in response.content.decode()
+
+    response = client.post(download)
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith('attachment; filename="pledge-')
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert json.loads(archive.read("pledge.json"))["account"]["email"] == lived_in.lena.email
+    # One download per password check.
+    assert client.post(download)["Location"] == url
 
     # A second one at once is refused, politely; another member is not held up.
-    again = client.post(url, follow=True)
+    reauthenticated(client, lived_in.lena).post(url)
+    again = client.post(download, follow=True)
     assert again.status_code == 200 and "a moment ago" in again.content.decode()
     assert not again.get("Content-Disposition")
     cache.clear()
-    assert reauthenticated(client, lived_in.lena).post(url).status_code == 200
+    reauthenticated(client, lived_in.lena).post(url)
+    assert client.post(download).status_code == 200
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
-    for method in (client.get, client.post):
-        response = method(reverse("matchmaking:data_export"))
-        assert response.status_code == 302 and reverse("account_login") in response["Location"]
+    for name in ("matchmaking:data_export", "matchmaking:data_export_download"):
+        for method in (client.get, client.post):
+            response = method(reverse(name))
+            assert response.status_code == 302, name
+            assert reverse("account_login") in response["Location"], name
