@@ -3,11 +3,11 @@
 Each simulated member is one of the members ``bench.load`` signed in beforehand (a
 session made up front; the plan is the JSON file named by ``PLEDGE_LOAD_PLAN``). Between
 two requests a member pauses 0.5 to 1.5 s; the mix is the issue's (home 25%, browse 30%,
-a profile 25%, interest 10%, a message 10%) plus a vouch and accepting a vouch (2% each).
-Requests go over plain HTTP on loopback with ``X-Forwarded-Proto: https``, as from the
-TLS proxy the production settings assume; POSTs carry a CSRF token of the member's own.
-Redirects are not followed: a POST is one request, as a browser's is before it loads the
-next page.
+a profile 25%, interest 10%, a message 10%) plus a vouch and accepting a vouch (1% each:
+members vouch seldom, five a week at most). Requests go over plain HTTP on loopback with
+``X-Forwarded-Proto: https``, as from the TLS proxy the production settings assume;
+POSTs carry a CSRF token of the member's own. Redirects are not followed: a POST is one
+request, as a browser's is before it loads the next page.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Member(HttpUser):
         number = self.rng.randrange(10**6)
         self._post(f"/matches/{self.me['match']}/", "message", {"body": f"Hello #{number}"})
 
-    @task(2)
+    @task(1)
     def vouch(self):
         if self.me["vouch_for"]:
             data = {
@@ -98,7 +98,7 @@ class Member(HttpUser):
             }
             self._post(f"/members/{self.me['vouch_for'].pop()}/vouch/", "vouch", data)
 
-    @task(2)
+    @task(1)
     def accept(self):
         if self.me["to_accept"]:
             self._post(f"/vouches/{self.me['to_accept'].pop()}/accept/", "accept", {})
