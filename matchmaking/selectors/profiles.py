@@ -19,8 +19,12 @@ from .visibility import may_express_interest, profile_for_viewer
 VOUCHES_SHOWN = 20
 
 
-def own_profile(*, member: Member) -> Profile | None:
-    return Profile.objects.filter(member=member).prefetch_related("prompts", "photos").first()
+def own_profile(*, member: Member, with_content: bool = True) -> Profile | None:
+    """The member's own profile; ``with_content``: its prompts and photos read too."""
+    profiles = Profile.objects.filter(member=member)
+    if with_content:
+        profiles = profiles.prefetch_related("prompts", "photos")
+    return profiles.first()
 
 
 def own_photo(*, member: Member, photo_id: int) -> Photo:
