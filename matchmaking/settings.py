@@ -113,6 +113,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("PLEDGE_CACHE_URL", default="locmemcache://pledge")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, with one Redis client per connection pool rather than one per cache call.
+    CACHES["default"]["BACKEND"] = "matchmaking.redis_cache.RedisCache"
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # Trust neighbourhoods are cached per member: the default of 300 entries would evict
     # them faster than browsing reuses them.
