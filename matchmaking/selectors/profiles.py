@@ -107,8 +107,8 @@ def profile_page(*, viewer: Member, public_id) -> ProfilePage:
     # One graph generation and one read of each member's links for the path and the
     # mutual connections; the statuses of the viewer's vouches for them in one query.
     trust = vouching_selectors.trust_neighbourhood(member=viewer)
-    mine = Vouch.objects.given_by(viewer).received_by(member)
-    given = set() if is_self else set(mine.values_list("status", flat=True))
+    for_them = Vouch.objects.given_by(viewer).received_by(member)
+    given = set() if is_self else set(for_them.values_list("status", flat=True))
     return ProfilePage(
         profile=profile,
         is_self=is_self,
