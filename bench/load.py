@@ -42,7 +42,7 @@ from .common import (
     target,
     use_env,
 )
-from .loadkit import Web, run_locust, standing_probe
+from .loadkit import Web, page_cpu, run_locust, standing_probe
 
 TARGET_P95_MS = 200
 TARGET_STANDING_S = 10
@@ -218,6 +218,26 @@ def page_costs(user: dict, repeats: int) -> dict:
     return out
 
 
+def server_costs(url: str, users: list[dict], rounds: int = 2) -> dict:
+    """CPU milliseconds per request of each page in one gunicorn worker, the pages asked
+    one after another (each member's once untimed first): the server's own cost of a
+    page, with warm caches, apart from the load's queueing and a shared machine's."""
+    from django.conf import settings
+
+    web = Web(load_env(url), instances=1, workers=1)
+    try:
+        return {
+            name: round(page_cpu(web, users, path, rounds, settings.SESSION_COOKIE_NAME), 1)
+            for name, path in (
+                ("home", lambda u: "/"),
+                ("browse", lambda u: "/browse/"),
+                ("profile", lambda u: f"/people/{u['profiles'][0]}/"),
+            )
+        }
+    finally:
+        web.stop()
+
+
 def load_run(
     url: str,
     plan: dict,
@@ -233,8 +253,10 @@ def load_run(
     from tests.worker_process import WorkerProcess
 
     from .common import BENCH_QUEUE
+    from .worker import purge_queue
 
     env = load_env(url)
+    purge_queue()  # requests left by an earlier run or by page_costs
     celery = [
         WorkerProcess(queue=BENCH_QUEUE, env=env, name=f"load{n}", timeout=90)
         for n in range(celery_workers)
@@ -296,6 +318,7 @@ def measure(args) -> dict:
         "database": url.rsplit("/", 1)[1],
         "page_costs": page_costs(json.loads(json.dumps(users[-1])), repeats=5),
     }
+    result["server_costs"] = server_costs(url, users[: args.users])
     common = {"seconds": args.seconds, "celery_workers": 1}
     log(f"load: {args.users} members for {args.seconds} s, gunicorn -w 2")
     main_run = load_run(

@@ -152,3 +152,29 @@ def run_locust(plan_path: Path, hosts: list[str], users: int, seconds: int) -> d
         "all": figures(rows["Aggregated"]),
         "failures": failures,
     }
+
+
+def page_cpu(web: Web, users: list[dict], path, rounds: int, cookie: str) -> float:
+    """Gunicorn's CPU milliseconds per GET of ``path(user)`` for each user, in turn, with
+    their session in the cookie named ``cookie``."""
+    import http.client
+
+    address, port = web.hosts[0].split("://", 1)[1].split(":")
+    connection = http.client.HTTPConnection(address, int(port), timeout=60)
+
+    def get(user: dict) -> None:
+        headers = {"X-Forwarded-Proto": "https", "Cookie": f"{cookie}={user['session']}"}
+        connection.request("GET", path(user), headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path(user)}: status {response.status}")
+
+    for user in users:
+        get(user)
+    started = web.cpu_seconds()
+    for _ in range(rounds):
+        for user in users:
+            get(user)
+    connection.close()
+    return (web.cpu_seconds() - started) * 1000 / (rounds * len(users))
