@@ -309,7 +309,7 @@ def measure(args) -> dict:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["*"]
-    runs = 1 + (3 if args.scale else 0)
+    runs = 2 + (3 if args.scale else 0)  # the warm-up, the load, the scale runs
     users = plan_users(max(args.users, args.scale_users if args.scale else 0), args.seed, runs)
     plan = {"session_cookie": settings.SESSION_COOKIE_NAME}
     result: dict = {
@@ -319,16 +319,20 @@ def measure(args) -> dict:
         "page_costs": page_costs(json.loads(json.dumps(users[-1])), repeats=5),
     }
     result["server_costs"] = server_costs(url, users[: args.users])
-    common = {"seconds": args.seconds, "celery_workers": 1}
+    one = {"instances": 1, "workers": 2, "celery_workers": 1}
+    # Untimed first: the fresh copy's pages into PostgreSQL's buffers, every member's
+    # neighbourhood into the cache, as on a site that has been serving for a while.
+    log(f"load: warming up for {args.warm_up} s")
+    warm_up = {**plan, "users": slice_for(users[: args.users], runs - 1)}
+    load_run(url, warm_up, users=args.users, probe_trials=0, seconds=args.warm_up, **one)
     log(f"load: {args.users} members for {args.seconds} s, gunicorn -w 2")
     main_run = load_run(
         url,
         {**plan, "users": slice_for(users[: args.users], 0)},
         users=args.users,
-        instances=1,
-        workers=2,
         probe_trials=args.probe_trials,
-        **common,
+        seconds=args.seconds,
+        **one,
     )
     standing = [s for s in main_run["standing_after_vouch_s"] if s is not None]
     main_run["targets"] = {
@@ -385,6 +389,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--probe-trials", type=int, default=3)
+    parser.add_argument("--warm-up", type=int, default=30, help="seconds of untimed load first")
     parser.add_argument("--scale", action="store_true", help="also 1 vs 2 web processes")
     parser.add_argument("--scale-users", type=int, default=150)
     parser.add_argument("--seed", type=int, default=5)
