@@ -7,7 +7,8 @@
 Parts: ``recalc`` (compute-only per metric, networkx comparison, end to end on
 PostgreSQL), ``paths`` (trust-path latency on SQLite and PostgreSQL), ``worker`` (vouch
 accepted to standing updated through a real Celery worker), ``sybil`` (the Sybil
-simulation), ``dating`` (browse and profile pages' server time on PostgreSQL). Each
+simulation), ``dating`` (browse and profile pages' server time on PostgreSQL), ``load``
+(gunicorn, a Celery worker and locust: 50 members at once; browse and profile at 1M). Each
 figure with a target carries it and a ``meets_target`` flag. Every part's result is
 written to ``bench/results/`` as soon as it is known; the whole document goes to
 ``bench/results/bench-<time>.json`` and ``bench/results/latest.json``.
@@ -35,7 +36,7 @@ from .common import (
     target,
 )
 
-PARTS = ("recalc", "paths", "worker", "sybil", "dating")
+PARTS = ("recalc", "paths", "worker", "sybil", "dating", "load")
 SIZES = (10_000, 100_000, 1_000_000)
 
 
@@ -260,6 +261,36 @@ def part_dating(run: Run) -> dict:
     return {size_label(members): result}
 
 
+def part_load(run: Run) -> dict:
+    """The site under load at ``--load-size`` (gunicorn, Celery worker, locust), then
+    browse and profile for one member at each of ``--load-big-sizes``."""
+    members = run.args.load_size
+    started = time.perf_counter()
+    result: dict = {"populate": run.populate("postgres", members)}
+    args = ["--members", str(members), "--seconds", str(run.args.load_seconds)]
+    if run.args.load_scale:
+        args.append("--scale")
+    try:
+        result.update(run_child("load", *args))
+    except ChildFailed as failed:
+        result["error"] = str(failed)[-2000:]
+    run.checkpoint("load", result)
+    out = {size_label(members): result}
+    for big in run.args.load_big_sizes:
+        log(f"load: browse and profile for one member at {size_label(big)}")
+        info = run.populate("postgres", big)
+        try:
+            pages = run_child(
+                "dating", "--members", str(big), "--pairs", str(run.args.pairs), "--cache", "redis"
+            )
+        except ChildFailed as failed:
+            pages = {"error": str(failed)[-2000:]}
+        out[size_label(big)] = {"populate": info, "one_member": pages}
+        run.checkpoint("load", out)
+    out["part_seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
 def verdicts(doc: dict) -> list[dict]:
     """Every figure that has a target, in one flat list: where it is, value, pass/fail."""
     found = []
@@ -293,6 +324,15 @@ def parse_args(argv=None):
     parser.add_argument("--worker-size", type=int, default=100_000)
     parser.add_argument("--worker-trials", type=int, default=5)
     parser.add_argument("--dating-size", type=int, default=100_000)
+    parser.add_argument("--load-size", type=int, default=100_000)
+    parser.add_argument("--load-seconds", type=int, default=120)
+    parser.add_argument(
+        "--load-scale",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also one web process against two, and two gunicorn instances",
+    )
+    parser.add_argument("--load-big-sizes", type=ints, default=[1_000_000])
     parser.add_argument(
         "--sybil-networks", default="", help="comma-separated; every network by default"
     )
@@ -325,6 +365,7 @@ def main(argv=None) -> int:
         "worker": part_worker,
         "sybil": part_sybil,
         "dating": part_dating,
+        "load": part_load,
     }
     for part in args.parts:
         log(f"part {part}")

@@ -32,6 +32,9 @@ BROKER_URL = "redis://127.0.0.1:6379/11"
 BENCH_QUEUE = "pledge-bench"
 REDIS_CACHE_URL = "redis://127.0.0.1:6379/12"
 GRAPH_SEED = 7
+# Every bench database's name starts with this; ``PLEDGE_BENCH_DB_PREFIX`` lets two
+# checkouts bench side by side on one server without touching each other's databases.
+DB_PREFIX = os.environ.get("PLEDGE_BENCH_DB_PREFIX", "pledge_bench")
 
 
 def size_label(members: int) -> str:
@@ -45,7 +48,7 @@ def size_label(members: int) -> str:
 def database_url(engine: str, members: int) -> str:
     """The bench database of one size: never the site's, CI's or the tests'."""
     if engine == "postgres":
-        return POSTGRES_URL.format(name=f"pledge_bench_{size_label(members)}")
+        return POSTGRES_URL.format(name=f"{DB_PREFIX}_{size_label(members)}")
     if engine == "sqlite":
         VAR.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{VAR / f'bench-{size_label(members)}.sqlite3'}"

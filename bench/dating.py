@@ -20,6 +20,7 @@ import random
 import time
 
 from .common import (
+    DB_PREFIX,
     POSTGRES_ADMIN_URL,
     REDIS_CACHE_URL,
     child_env,
@@ -48,7 +49,7 @@ def copy_database(members: int) -> str:
     import psycopg
 
     source = database_url("postgres", members).rsplit("/", 1)[1]
-    name = f"pledge_bench_dating_{size_label(members)}"
+    name = f"{DB_PREFIX}_dating_{size_label(members)}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
@@ -117,7 +118,9 @@ def settle_database() -> None:
             cursor.execute("VACUUM ANALYZE")
 
 
-def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
+def prepare(members: int, cache_url: str | None) -> int:
+    """The dating copy of the bench database of this size, up to date, with profiles and
+    trust, and Django set up on it; how many profiles it holds."""
     url = copy_database(members)
     os.environ["PLEDGE_DATABASE_URL"] = url
     if cache_url:
@@ -125,19 +128,10 @@ def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
     from .common import django_setup
 
     django_setup()
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.core.management import call_command
 
-    from matchmaking import selectors
-    from matchmaking.models import Profile
     from vouching import services as vouching_services
     from vouching.models import TrustScore
-
-    settings.ALLOWED_HOSTS = ["*"]
-    from django.core.management import call_command
 
     from .populate import add_missing_schema
 
@@ -150,6 +144,21 @@ def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
         vouching_services.trust_graph_changed()
         vouching_services.trust_recalculate(force=True)
     settle_database()
+    return made
+
+
+def measure(members: int, pairs: int, cache_url: str | None, seed: int) -> dict:
+    made = prepare(members, cache_url)
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from matchmaking import selectors
+    from matchmaking.models import Profile
+
+    settings.ALLOWED_HOSTS = ["*"]
     rng = random.Random(seed)
     # The same viewers on every run of a seed, so that runs compare.
     candidates = list(
@@ -235,7 +244,13 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--cache", choices=("locmem", "redis"), default="locmem")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="make the dating database, measure nothing"
+    )
     args = parser.parse_args()
+    if args.prepare_only:
+        emit({"profiles": prepare(args.members, None)})
+        return
     log(f"dating pages at {args.members:,} members, {args.cache} cache")
     emit(
         measure(

@@ -35,10 +35,10 @@ def recreate_database(url: str) -> None:
         return
     import psycopg
 
-    from .common import POSTGRES_ADMIN_URL
+    from .common import DB_PREFIX, POSTGRES_ADMIN_URL
 
     name = url.rsplit("/", 1)[1]
-    assert name.startswith("pledge_bench"), name
+    assert name.startswith(DB_PREFIX), name
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')

@@ -144,7 +144,7 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 200_000
 elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # A cache, not a dependency: Redis down or frozen reads as a miss (matchmaking/cache.py),
-    # after a short wait, instead of failing the page.
+    # after a short wait, instead of failing the page; one Redis client per connection pool.
     CACHES["default"]["BACKEND"] = "matchmaking.cache.ResilientRedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
         socket_connect_timeout=env.float("PLEDGE_CACHE_CONNECT_TIMEOUT", default=0.25),

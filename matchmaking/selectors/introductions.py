@@ -15,9 +15,12 @@ from ..models import Introduction
 from .visibility import reachable_only
 
 
-def mutual_connections(*, viewer: Member, member: Member) -> list[Member]:
-    """Members with a vouch link to both: the people who could introduce them."""
-    trust = vouching_selectors.trust_neighbourhood(member=viewer)
+def mutual_connections(
+    *, viewer: Member, member: Member, trust: vouching_selectors.TrustNeighbourhood | None = None
+) -> list[Member]:
+    """Members with a vouch link to both: the people who could introduce them. ``trust``:
+    the viewer's neighbourhood, when the caller has read it already."""
+    trust = trust or vouching_selectors.trust_neighbourhood(member=viewer)
     links = trust.links([viewer.pk, member.pk])
     mine = {link.other for link in links.get(viewer.pk, ())}
     theirs = {link.other for link in links.get(member.pk, ())}

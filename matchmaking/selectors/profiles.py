@@ -19,8 +19,12 @@ from .visibility import may_express_interest, profile_for_viewer
 VOUCHES_SHOWN = 20
 
 
-def own_profile(*, member: Member) -> Profile | None:
-    return Profile.objects.filter(member=member).prefetch_related("prompts", "photos").first()
+def own_profile(*, member: Member, with_content: bool = True) -> Profile | None:
+    """The member's own profile; ``with_content``: its prompts and photos read too."""
+    profiles = Profile.objects.filter(member=member)
+    if with_content:
+        profiles = profiles.prefetch_related("prompts", "photos")
+    return profiles.first()
 
 
 def own_photo(*, member: Member, photo_id: int) -> Photo:
@@ -100,17 +104,21 @@ def profile_page(*, viewer: Member, public_id) -> ProfilePage:
     profile = profile_for_viewer(viewer=viewer, public_id=public_id)
     member = profile.member
     is_self = member.pk == viewer.pk
-    given = Vouch.objects.given_by(viewer).received_by(member)
+    # One graph generation and one read of each member's links for the path and the
+    # mutual connections; the statuses of the viewer's vouches for them in one query.
+    trust = vouching_selectors.trust_neighbourhood(member=viewer)
+    for_them = Vouch.objects.given_by(viewer).received_by(member)
+    given = set() if is_self else set(for_them.values_list("status", flat=True))
     return ProfilePage(
         profile=profile,
         is_self=is_self,
-        path=None if is_self else vouching_selectors.trust_path(viewer=viewer, target=member),
-        vouched_for_them=not is_self and given.accepted().exists(),
+        path=None if is_self else trust.paths([member])[member.pk],
+        vouched_for_them=Vouch.Status.ACCEPTED in given,
         vouches=vouches_shown(member=member, viewer=viewer),
         vouch_total=vouch_counts(viewer=viewer, member_ids=[member.pk]).get(member.pk, 0),
         reaction=None if is_self else reaction_of(viewer=viewer, member=member),
-        mutual=[] if is_self else mutual_connections(viewer=viewer, member=member),
+        mutual=[] if is_self else mutual_connections(viewer=viewer, member=member, trust=trust),
         confirmers=photo_confirmers(profile=profile),
         can_meet=not is_self and may_express_interest(viewer=viewer, profile=profile, seen=True),
-        vouching_for_them=not is_self and given.active().exists(),
+        vouching_for_them=not given.isdisjoint(Vouch.ACTIVE_STATUSES),
     )

@@ -24,7 +24,7 @@ def home(request):
             "invitations": vouching_selectors.invitations_sent(member=member),
             "quota_remaining": vouching_selectors.vouch_quota_remaining(member=member),
             "refusal": vouching_services.vouching_refusal(voucher=member),
-            "profile": selectors.own_profile(member=member),
+            "profile": selectors.own_profile(member=member, with_content=False),
             "notices": vouching_selectors.moderation_notices(member=member),
         },
     )

@@ -85,9 +85,10 @@ def test_home_query_count_is_bounded(member, client_for):
             InvitationFactory(inviter=member)
 
     add(3)
+    queries()  # warm the caches (the header's moderator link), as any page before it would
     few = queries()
     add(15)
-    assert queries() == few <= 25, "the home page's queries must not grow with its lists"
+    assert queries() == few <= 20, "the home page's queries must not grow with its lists"
 
 
 # VOUCH FORMS --------------------------------------------------------------------------

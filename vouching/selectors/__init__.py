@@ -27,6 +27,7 @@ from .invitations import (
     invitations_sent,
 )
 from .members import MemberPage, member_by_email, member_page, member_visible
+from .moderators import member_is_moderator
 from .standing import (
     LossCode,
     LossReason,
@@ -90,6 +91,7 @@ __all__ = [
     "invitations_sent",
     "is_blocked",
     "member_by_email",
+    "member_is_moderator",
     "member_page",
     "member_visible",
     "moderation_notices",

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..models import Block, Member
+from ..selectors.blocks import blocks_forget
 from .names import display_name_check
 from .rules import member_check_active
 from .trust import trust_graph_changed
@@ -123,8 +124,10 @@ def member_block(*, member: Member, other: Member) -> Block:
     if member.pk == other.pk:
         raise ValidationError(_("You cannot block yourself."), code="self")
     block, _created = Block.objects.get_or_create(blocker=member, blocked=other)
+    blocks_forget(member, other)
     return block
 
 
 def member_unblock(*, member: Member, other: Member) -> None:
     Block.objects.filter(blocker=member, blocked=other).delete()
+    blocks_forget(member, other)
