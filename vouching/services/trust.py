@@ -154,29 +154,35 @@ def trust_recalculate(*, force: bool = False, metric_name: str | None = None) ->
         ):
             changed += len(stored.scores_pending.ids)
         finished = time.perf_counter()
+    return _logged(
+        TrustRun(
+            generation=generation,
+            metric=metric.name,
+            members=graph.n,
+            vouches=graph.m,
+            changed=changed,
+            standing_changed=first.standing_changed,
+            seconds={
+                "load": round(loaded - started, 3),
+                "compute": round(computed - loaded, 3),
+                "store": round(finished - computed, 3),
+                "standing_published": round(published - started, 3),
+                "total": round(finished - started, 3),
+            },
+        )
+    )
+
+
+def _logged(run: TrustRun) -> TrustRun:
     logger.info(
         "Trust recalculated with %s: generation %s, %s members, %s vouches, %s rows changed.",
-        metric.name,
-        generation,
-        graph.n,
-        graph.m,
-        changed,
+        run.metric,
+        run.generation,
+        run.members,
+        run.vouches,
+        run.changed,
     )
-    return TrustRun(
-        generation=generation,
-        metric=metric.name,
-        members=graph.n,
-        vouches=graph.m,
-        changed=changed,
-        standing_changed=first.standing_changed,
-        seconds={
-            "load": round(loaded - started, 3),
-            "compute": round(computed - loaded, 3),
-            "store": round(finished - computed, 3),
-            "standing_published": round(published - started, 3),
-            "total": round(finished - started, 3),
-        },
-    )
+    return run
 
 
 class StandingStored(NamedTuple):
