@@ -74,13 +74,17 @@ class Web:
         raise RuntimeError(f"gunicorn at {host} did not start")
 
     def cpu_seconds(self) -> float:
-        """CPU time of every gunicorn process so far (the masters and their workers)."""
+        """CPU time of every gunicorn process so far: the masters, their live workers and
+        the workers already replaced (``max_requests`` of gunicorn.conf.py), whose time
+        the master's children times hold once it has reaped them."""
         import psutil
 
         total = 0.0
         for process in self.processes:
             master = psutil.Process(process.pid)
-            for each in [master, *master.children(recursive=True)]:
+            times = master.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+            for each in master.children(recursive=True):
                 times = each.cpu_times()
                 total += times.user + times.system
         return total
