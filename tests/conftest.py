@@ -1,6 +1,5 @@
 import os
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -60,13 +59,6 @@ def queue_purge(queue: str = TEST_QUEUE) -> None:
 def _fast_password_hasher(settings):
     # Real hashing costs a third of a second per member; tests make thousands.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _recalculations_unspaced(settings):
-    # Tests make changes one after another and wait for their runs; the spacing of runs
-    # has tests of its own (tests/vouching/test_trust.py).
-    settings.TRUST_RECALC_MIN_INTERVAL = timedelta(0)
 
 
 @pytest.fixture(autouse=True)
@@ -184,7 +176,6 @@ def celery_worker(django_db_setup, django_db_blocker):
         "PLEDGE_DATABASE_URL": db_url,
         "PLEDGE_CELERY_TASK_DEFAULT_QUEUE": TEST_QUEUE,
         "PLEDGE_TRUST_RECALC_DELAY": "0.5",
-        "PLEDGE_TRUST_RECALC_MIN_INTERVAL": "0",
     }
     try:
         worker = WorkerProcess(queue=TEST_QUEUE, env=env, name="test", timeout=60)

@@ -48,7 +48,6 @@ def start_worker(settings, tmp_path):
             "PLEDGE_DATABASE_URL": database_url(),
             "PLEDGE_CELERY_TASK_DEFAULT_QUEUE": TEST_QUEUE,
             "PLEDGE_TRUST_RECALC_DELAY": "0.2",
-            "PLEDGE_TRUST_RECALC_MIN_INTERVAL": "0",
             "PLEDGE_TRUST_RUN_LEASE": str(LEASE_SECONDS),
             "PLEDGE_TRUST_RUN_HEARTBEAT": str(HEARTBEAT_SECONDS),
             **env,
