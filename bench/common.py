@@ -78,6 +78,16 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# Filling a bench database (a COPY of 10M vouches, its deferred checks, profiles for a
+# million members, VACUUM ANALYZE) runs statements for minutes, like a migration run by
+# hand: no statement or idle-transaction limit in the processes that fill one (the load
+# part serves its copy with the site's limits).
+UNLIMITED_STATEMENTS = {
+    "PLEDGE_DATABASE_STATEMENT_TIMEOUT": "0",
+    "PLEDGE_DATABASE_IDLE_TIMEOUT": "0",
+}
+
+
 def use_env(env: dict[str, str]) -> None:
     """Make ``env`` (from ``child_env``) the whole environment of this process."""
     os.environ.clear()

@@ -23,6 +23,7 @@ from .common import (
     DB_PREFIX,
     POSTGRES_ADMIN_URL,
     REDIS_CACHE_URL,
+    UNLIMITED_STATEMENTS,
     child_env,
     database_url,
     emit,
@@ -123,6 +124,7 @@ def prepare(members: int, cache_url: str | None) -> int:
     trust, and Django set up on it; how many profiles it holds."""
     url = copy_database(members)
     os.environ["PLEDGE_DATABASE_URL"] = url
+    os.environ.update(UNLIMITED_STATEMENTS)
     if cache_url:
         os.environ["PLEDGE_CACHE_URL"] = cache_url
     from .common import django_setup

@@ -245,11 +245,14 @@ def load_run(
     users: int,
     seconds: int,
     instances: int,
-    workers: int,
+    workers: int | None,
     celery_workers: int,
     probe_trials: int,
+    worker_nice: int,
 ) -> dict:
     """One locust run against fresh gunicorn servers and Celery workers."""
+    from django.conf import settings
+
     from tests.worker_process import WorkerProcess
 
     from .common import BENCH_QUEUE
@@ -258,7 +261,7 @@ def load_run(
     env = load_env(url)
     purge_queue()  # requests left by an earlier run or by page_costs
     celery = [
-        WorkerProcess(queue=BENCH_QUEUE, env=env, name=f"load{n}", timeout=90)
+        WorkerProcess(queue=BENCH_QUEUE, env=env, name=f"load{n}", timeout=90, nice=worker_nice)
         for n in range(celery_workers)
     ]
     web = None
@@ -290,8 +293,14 @@ def load_run(
         "loadavg_after": os.getloadavg(),
         "users": users,
         "seconds": seconds,
-        "gunicorn": {"instances": instances, "workers_each": workers},
+        "gunicorn": {
+            "config": "gunicorn.conf.py",
+            "instances": instances,
+            "workers_each": workers or os.cpu_count(),
+        },
         "celery_workers": celery_workers,
+        "celery_worker_nice": worker_nice,
+        "trust_recalc_min_interval_s": settings.TRUST_RECALC_MIN_INTERVAL.total_seconds(),
         **stats,
         "gunicorn_cpu_s": round(cpu, 1),
         "cpu_ms_per_request": round(cpu * 1000 / requests, 1) if requests else None,
@@ -319,13 +328,14 @@ def measure(args) -> dict:
         "page_costs": page_costs(json.loads(json.dumps(users[-1])), repeats=5),
     }
     result["server_costs"] = server_costs(url, users[: args.users])
-    one = {"instances": 1, "workers": 2, "celery_workers": 1}
+    # As deployed: gunicorn.conf.py's workers, the worker process niced below the web.
+    one = {"instances": 1, "workers": None, "celery_workers": 1, "worker_nice": args.worker_nice}
     # Untimed first: the fresh copy's pages into PostgreSQL's buffers, every member's
     # neighbourhood into the cache, as on a site that has been serving for a while.
     log(f"load: warming up for {args.warm_up} s")
     warm_up = {**plan, "users": slice_for(users[: args.users], runs - 1)}
     load_run(url, warm_up, users=args.users, probe_trials=0, seconds=args.warm_up, **one)
-    log(f"load: {args.users} members for {args.seconds} s, gunicorn -w 2")
+    log(f"load: {args.users} members for {args.seconds} s, gunicorn -c gunicorn.conf.py")
     main_run = load_run(
         url,
         {**plan, "users": slice_for(users[: args.users], 0)},
@@ -373,6 +383,7 @@ def scale_runs(url: str, plan: dict, users: list[dict], args) -> dict:
             probe_trials=0,
             seconds=args.seconds,
             celery_workers=1,
+            worker_nice=args.worker_nice,
         )
     one = out["one_process"]["all"]["per_s"]
     out["throughput_gain"] = {
@@ -393,6 +404,12 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="also 1 vs 2 web processes")
     parser.add_argument("--scale-users", type=int, default=150)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="the Celery worker's niceness (the deployment's Nice=10; 0 to run it as the web)",
+    )
     emit(measure(parser.parse_args()))
 
 

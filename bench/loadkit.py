@@ -17,22 +17,34 @@ PAGES = ("home", "browse", "profile", "interest", "message", "vouch", "accept")
 
 
 class Web:
-    """``instances`` gunicorn servers of ``workers`` processes each, on loopback."""
+    """``instances`` gunicorn servers on loopback, each started as in production
+    (``gunicorn -c gunicorn.conf.py``: gthread, a worker per core, its threads) with only
+    the bind address and the control socket overridden; ``workers`` replaces the
+    config's worker count when given (the scale runs)."""
 
-    def __init__(self, env: dict[str, str], *, instances: int, workers: int):
+    def __init__(self, env: dict[str, str], *, instances: int, workers: int | None = None):
         self.hosts, self.processes = [], []
         for number in range(instances):
             port = BASE_PORT + number
             self.hosts.append(f"http://127.0.0.1:{port}")
+            overrides = {
+                "PLEDGE_GUNICORN_BIND": f"127.0.0.1:{port}",
+                "PLEDGE_GUNICORN_CONTROL_SOCKET_DISABLE": "true",
+            }
+            if workers is not None:
+                overrides["PLEDGE_GUNICORN_WORKERS"] = str(workers)
             self.processes.append(
                 subprocess.Popen(
                     [
-                        *(sys.executable, "-m", "gunicorn", "matchmaking.wsgi"),
-                        *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
-                        *("--timeout", "60", "--log-level", "warning", "--no-control-socket"),
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "-c",
+                        "gunicorn.conf.py",
+                        "matchmaking.wsgi",
                     ],
                     cwd=ROOT,
-                    env=env,
+                    env={**env, **overrides},
                 )
             )
         try:
@@ -62,13 +74,17 @@ class Web:
         raise RuntimeError(f"gunicorn at {host} did not start")
 
     def cpu_seconds(self) -> float:
-        """CPU time of every gunicorn process so far (the masters and their workers)."""
+        """CPU time of every gunicorn process so far: the masters, their live workers and
+        the workers already replaced (``max_requests`` of gunicorn.conf.py), whose time
+        the master's children times hold once it has reaped them."""
         import psutil
 
         total = 0.0
         for process in self.processes:
             master = psutil.Process(process.pid)
-            for each in [master, *master.children(recursive=True)]:
+            times = master.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+            for each in master.children(recursive=True):
                 times = each.cpu_times()
                 total += times.user + times.system
         return total

@@ -21,7 +21,15 @@ import time
 
 import numpy as np
 
-from .common import database_url, django_setup, emit, ensure_graph, load_graph, log
+from .common import (
+    UNLIMITED_STATEMENTS,
+    database_url,
+    django_setup,
+    emit,
+    ensure_graph,
+    load_graph,
+    log,
+)
 
 MARKER_TABLE = "bench_populated"
 
@@ -280,6 +288,7 @@ def reusable(members: int, engine: str) -> dict | None:
 
 
 def main() -> None:
+    os.environ.update(UNLIMITED_STATEMENTS)
     parser = argparse.ArgumentParser(prog="python -m bench.populate")
     parser.add_argument("--members", type=int, required=True)
     parser.add_argument("--database", choices=("postgres", "sqlite"), required=True)

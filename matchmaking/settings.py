@@ -394,6 +394,14 @@ INVITATION_TTL = timedelta(days=14)
 PLEDGE_TRUST_METRIC = env.str("PLEDGE_TRUST_METRIC", default="pledge")
 # Wait before a recalculation so that a burst of vouch changes makes one run.
 TRUST_RECALC_DELAY = timedelta(seconds=env.float("PLEDGE_TRUST_RECALC_DELAY", default=1.0))
+# If set, a run starts at least this long after the previous one started: while vouches
+# keep coming, one run per interval instead of runs back to back (a run takes seconds of
+# CPU at 100,000 members), and a vouch's effect waits up to about this plus a run. Off by
+# default: with the worker below the web's CPU priority (docs/deploy.md) the load bench
+# measured no gain in page latency from 5 s, only slower standing.
+TRUST_RECALC_MIN_INTERVAL = timedelta(
+    seconds=env.float("PLEDGE_TRUST_RECALC_MIN_INTERVAL", default=0.0)
+)
 
 # Daily limits (last 24 hours), counted in the database: enough for anyone meeting
 # people in earnest, too few to spam.

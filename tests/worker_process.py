@@ -15,19 +15,30 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class WorkerProcess:
-    """``celery -A matchmaking worker`` on one queue, one task at a time, its log kept.
+    """``celery -A matchmaking worker`` on one queue, one task at a time, its log kept
+    (and at a lower CPU priority with ``nice``).
 
-    Starting waits until the worker says it is ready, or stops it and raises
-    ``RuntimeError`` with the end of its log.
+        Starting waits until the worker says it is ready, or stops it and raises
+        ``RuntimeError`` with the end of its log.
     """
 
     def __init__(
-        self, *, queue: str, env: dict[str, str], name: str, timeout: float, app="matchmaking"
+        self,
+        *,
+        queue: str,
+        env: dict[str, str],
+        name: str,
+        timeout: float,
+        app="matchmaking",
+        nice: int = 0,
     ):
         self.lines: list[str] = []
         self._ready = threading.Event()
+        # ``nice``: the worker's CPU priority below the web's, as the deployment runs it
+        # (docs/deploy/pledge-worker.service); ``nice`` execs the worker in its place.
         self.process = subprocess.Popen(
             [
+                *(("nice", "-n", str(nice)) if nice else ()),
                 sys.executable,
                 "-m",
                 "celery",

@@ -21,9 +21,13 @@ def request_trust_recalculation() -> None:
     from . import services
 
     delay = settings.TRUST_RECALC_DELAY.total_seconds()
-    if not services.trust_recalculation_claim(lost_after_seconds=delay):
+    countdown = max(delay, services.trust_recalculation_spacing())
+    # The claim holds until the run is due: a change meanwhile is in that run's graph.
+    if not services.trust_recalculation_claim(
+        lost_after_seconds=delay, due_in_seconds=countdown - delay
+    ):
         return  # a run is already on its way and will see this change
-    _publish_claimed_recalculation(countdown=delay)
+    _publish_claimed_recalculation(countdown=countdown)
 
 
 def _publish_claimed_recalculation(**options) -> None:
@@ -56,6 +60,14 @@ def request_forfeit_notices() -> None:
 def recalculate_trust(force: bool = False, metric: str | None = None) -> dict | None:
     from . import services
 
+    wait = 0.0 if force else services.trust_recalculation_spacing()
+    if wait > 0:
+        # Asked for before the interval since the latest run passed (it queued behind
+        # that run, or the sweeper asked): once more when due, unless a request already
+        # is; the claim drops the duplicates.
+        if services.trust_recalculation_claim(lost_after_seconds=0, due_in_seconds=wait):
+            _publish_claimed_recalculation(countdown=wait, kwargs={"metric": metric})
+        return None
     run = services.trust_recalculate(force=force, metric_name=metric)
     if run is None:
         return None

@@ -454,6 +454,50 @@ def test_a_burst_of_a_thousand_changes_asks_for_a_handful_of_runs(settings):
     queue_purge()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_change_soon_after_a_run_started_asks_for_the_next_one_an_interval_later(settings):
+    settings.TRUST_RECALC_MIN_INTERVAL = timedelta(seconds=60)
+    queue_purge()
+    founder = FounderFactory()
+    TrustState.load()
+    TrustState.objects.update(last_run_started_at=timezone.now())
+    for member in MemberFactory.create_batch(2):
+        with transaction.atomic():
+            VouchFactory(voucher=founder, vouchee=member)
+            services.trust_graph_changed()
+    assert queue_size() == 1
+    due = TrustState.load().enqueued_at - timezone.now()
+    assert due > timedelta(seconds=50), "held until the interval has passed"
+    TrustState.objects.update(enqueued_at=None, last_run_started_at=days_ago(1))
+    with transaction.atomic():
+        VouchFactory(voucher=founder, vouchee=MemberFactory())
+        services.trust_graph_changed()
+    assert TrustState.load().enqueued_at <= timezone.now(), "no recent run: the usual delay"
+    queue_purge()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_asked_for_too_soon_waits_for_the_interval_once(settings):
+    """A request that queued behind a run starts no run of its own before the interval
+    since that run's start: it is asked again when due, and a duplicate is dropped."""
+    settings.TRUST_RECALC_MIN_INTERVAL = timedelta(seconds=60)
+    queue_purge()
+    with transaction.atomic():
+        VouchFactory(voucher=FounderFactory(), vouchee=MemberFactory())
+        services.trust_graph_changed()
+    queue_purge()
+    TrustState.objects.update(enqueued_at=None, last_run_started_at=timezone.now())
+    assert tasks.recalculate_trust() is None
+    assert tasks.recalculate_trust() is None
+    state = TrustState.load()
+    assert state.dirty and state.computed_generation is None, "no run yet"
+    assert queue_size() == 1 and state.enqueued_at > timezone.now() + timedelta(seconds=50)
+    TrustState.objects.update(last_run_started_at=days_ago(1))
+    assert tasks.recalculate_trust()["generation"] == state.generation
+    assert tasks.recalculate_trust(force=True) is not None, "a forced run is never held"
+    queue_purge()
+
+
 @pytest.mark.parametrize("name", sorted(METRICS))
 def test_every_metric_handles_a_site_with_no_founder_yet_and_an_empty_one(name):
     for g in (

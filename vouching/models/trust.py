@@ -28,6 +28,9 @@ class TrustState(models.Model):
     # When a recalculation was last asked of the broker, to coalesce bursts.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     run_started_at = models.DateTimeField(null=True, blank=True)
+    # When the latest run started (kept after it ends): the next waits for
+    # ``TRUST_RECALC_MIN_INTERVAL`` after it.
+    last_run_started_at = models.DateTimeField(null=True, blank=True)
     # A run renews this every few seconds while it works: once it has passed, the run is
     # presumed dead (a killed worker) and the sweeper asks for another.
     run_lease_until = models.DateTimeField(null=True, blank=True)

@@ -1,12 +1,15 @@
 """Vouches and invitations: what a member writes when they vouch for someone."""
 
 import secrets
+from functools import cache
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 # A statement has to say something about the person, and stay readable on a phone.
@@ -37,6 +40,13 @@ class Strength(models.IntegerChoices):
     FAMILY = 3, _("I would trust them with my family")
 
 
+@cache
+def _choice_labels(field) -> dict:
+    """A choice field's labels by value, made once: the labels stay lazy, each one
+    translated into the language of the page that shows it."""
+    return dict(make_hashable(field.flatchoices))
+
+
 class VouchFields(models.Model):
     """What a person writes when they vouch: shared by vouches and invitations."""
 
@@ -54,6 +64,12 @@ class VouchFields(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        # Django's, without making a dict of the field's choices on every call: a home
+        # page shows a few labels for each of dozens of vouches.
+        value = getattr(self, field.attname)
+        return force_str(_choice_labels(field).get(make_hashable(value), value), strings_only=True)
 
 
 class RevocationReason(models.TextChoices):

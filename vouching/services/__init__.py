@@ -48,6 +48,7 @@ from .trust import (
     trust_graph_changed,
     trust_recalculate,
     trust_recalculation_claim,
+    trust_recalculation_spacing,
     trust_recalculation_unclaim,
     trust_sweep_needed,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "trust_graph_changed",
     "trust_recalculate",
     "trust_recalculation_claim",
+    "trust_recalculation_spacing",
     "trust_recalculation_unclaim",
     "trust_sweep_needed",
     "vouch_accept",

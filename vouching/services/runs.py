@@ -30,7 +30,10 @@ def trust_run_lease_take(*, state_pk: int) -> datetime:
     Returns the run's start stamp, which names it."""
     now = timezone.now()
     TrustState.objects.filter(pk=state_pk).update(
-        enqueued_at=None, run_started_at=now, run_lease_until=now + settings.TRUST_RUN_LEASE
+        enqueued_at=None,
+        run_started_at=now,
+        last_run_started_at=now,
+        run_lease_until=now + settings.TRUST_RUN_LEASE,
     )
     return now
 

@@ -49,10 +49,12 @@ def trust_graph_changed() -> None:
     transaction.on_commit(tasks.request_trust_recalculation, robust=True)
 
 
-def trust_recalculation_claim(*, lost_after_seconds: float) -> bool:
+def trust_recalculation_claim(*, lost_after_seconds: float, due_in_seconds: float = 0) -> bool:
     """Claim the right to ask for a recalculation; False if one was asked recently.
 
-    This is what coalesces a burst of changes into a few runs.
+    This is what coalesces a burst of changes into a few runs. The claim is stamped
+    ``due_in_seconds`` ahead (a run asked for later holds its claim until then) and is
+    taken over once its stamp is ``lost_after_seconds`` old.
     """
     TrustState.load()
     now = timezone.now()
@@ -60,9 +62,23 @@ def trust_recalculation_claim(*, lost_after_seconds: float) -> bool:
     claimed = (
         TrustState.objects.filter(pk=TrustState.SINGLETON_PK)
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=threshold))
-        .update(enqueued_at=now)
+        .update(enqueued_at=now + timedelta(seconds=due_in_seconds))
     )
     return bool(claimed)
+
+
+def trust_recalculation_spacing() -> float:
+    """Seconds until a run may start: ``TRUST_RECALC_MIN_INTERVAL`` after the latest run
+    started (0 once that has passed)."""
+    started = (
+        TrustState.objects.filter(pk=TrustState.SINGLETON_PK)
+        .values_list("last_run_started_at", flat=True)
+        .first()
+    )
+    if started is None:
+        return 0.0
+    due = started + settings.TRUST_RECALC_MIN_INTERVAL
+    return max(0.0, (due - timezone.now()).total_seconds())
 
 
 def trust_recalculation_unclaim() -> None:
