@@ -8,6 +8,7 @@ one in use, so that ``manage.py migrate``, ``check`` and ``runserver`` show it.
 """
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import environ
 
@@ -44,6 +45,45 @@ class PledgeEnv(environ.Env):
         if old and var not in self.ENVIRON and old in self.ENVIRON:
             var = old
         return super().get_value(var, *args, **kwargs)
+
+    def database(self, *, var_dir: Path) -> dict:
+        """``DATABASES["default"]``: ``PLEDGE_DATABASE_URL``, or SQLite under ``var_dir``."""
+        database = self.db("PLEDGE_DATABASE_URL", default=f"sqlite:///{var_dir / 'pledge.sqlite3'}")
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            database["OPTIONS"] = {
+                # IMMEDIATE takes the write lock when a transaction starts, so quota checks
+                # are serialised on SQLite as select_for_update serialises them on PostgreSQL.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                # WAL lets the web server read while the worker writes scores. Reads go
+                # through a memory map (file-backed pages the kernel can reclaim) instead of
+                # a read() call per page: a trust-path search touches a few hundred index
+                # pages scattered over the whole vouch table.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA mmap_size=1073741824;"
+                ),
+            }
+            # A file, not memory, so a Celery worker process can share the test database.
+            database["TEST"] = {"NAME": str(var_dir / "test-pledge.sqlite3")}
+            return database
+        database["CONN_MAX_AGE"] = self.int("PLEDGE_DATABASE_CONN_MAX_AGE", default=60)
+        database["CONN_HEALTH_CHECKS"] = True
+        # A server that is down, frozen or stuck on a lock must not hold a web request
+        # until gunicorn kills it: connecting, a statement, a lock wait and an idle
+        # transaction each give up (seconds; 0 is no limit). Each process may set its own
+        # (a migration run by hand, say); the trust recalculation sets its statement limit.
+        options = database.setdefault("OPTIONS", {})
+        options["connect_timeout"] = self.int("PLEDGE_DATABASE_CONNECT_TIMEOUT", default=3)
+        options["options"] = " ".join(
+            f"-c {name}={int(self.float(variable, default=default) * 1000)}"
+            for name, variable, default in (
+                ("statement_timeout", "PLEDGE_DATABASE_STATEMENT_TIMEOUT", 20.0),
+                ("lock_timeout", "PLEDGE_DATABASE_LOCK_TIMEOUT", 10.0),
+                ("idle_in_transaction_session_timeout", "PLEDGE_DATABASE_IDLE_TIMEOUT", 60.0),
+            )
+        )
+        return database
 
 
 def old_names_in(environment: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -99,3 +99,31 @@ class RequestLogMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+def logging_config(*, log_format: str, level: str) -> dict:
+    """``LOGGING`` for settings: one console handler in ``log_format`` ("json" or
+    "plain"), with each request's context on the records it logs. Only the standard
+    library is imported here, so settings may call it."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request": {"()": "matchmaking.logs.RequestContextFilter"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            "json": {"()": "matchmaking.logs.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # RequestLogMiddleware writes one line per request, status and duration included.
+            "django.server": {"level": "WARNING"},
+        },
+    }

@@ -50,6 +50,24 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
+# Powerful browser features Pledge never uses, denied to the page and anything in it.
+DENIED_FEATURES = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
+
+
 class SecurityHeadersMiddleware:
     """Permissions-Policy on every response; ``Cache-Control: private`` and
     ``Vary: Cookie`` on every response to a signed-in member (``no-store`` as well on
@@ -57,7 +75,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.permissions_policy = ", ".join(f"{f}=()" for f in settings.PERMISSIONS_POLICY)
+        self.permissions_policy = ", ".join(f"{f}=()" for f in DENIED_FEATURES)
 
     def __call__(self, request):
         response = self.get_response(request)

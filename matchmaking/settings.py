@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.environment import PledgeEnv
+from matchmaking.logs import logging_config
 
 env = PledgeEnv()
 
@@ -92,46 +93,13 @@ TEMPLATES = [
 ]
 
 # DATABASE -----------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("PLEDGE_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pledge.sqlite3'}"),
-}
+# SQLite for an embedded setup, PostgreSQL otherwise, each with its options (timeouts,
+# locking, test database): matchmaking/environment.py, ``PledgeEnv.database``.
+DATABASES = {"default": env.database(var_dir=VAR_DIR)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        # IMMEDIATE takes the write lock when a transaction starts, so quota checks are
-        # serialised on SQLite as select_for_update serialises them on PostgreSQL.
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        # WAL lets the web server read while the worker writes scores. Reads go through a
-        # memory map (file-backed pages the kernel can reclaim) instead of a read() call
-        # per page: a trust-path search touches a few hundred index pages scattered over
-        # the whole vouch table.
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=1073741824;"
-        ),
-    }
-    # A file, not memory, so a Celery worker process can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-pledge.sqlite3")}
     # The browse indexes carry extra columns on PostgreSQL; SQLite builds them without
     # those, as intended (matchmaking.models.BROWSE_COLUMNS).
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("PLEDGE_DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # A server that is down, frozen or stuck on a lock must not hold a web request until
-    # gunicorn kills it: connecting, a statement, a lock wait and an idle transaction each
-    # give up (seconds; 0 is no limit). Each process may set its own (a worker running a
-    # migration by hand, say); the trust recalculation sets its statement limit itself.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
-        "PLEDGE_DATABASE_CONNECT_TIMEOUT", default=3
-    )
-    DATABASES["default"]["OPTIONS"]["options"] = " ".join(
-        f"-c {name}={int(env.float(variable, default=default) * 1000)}"
-        for name, variable, default in (
-            ("statement_timeout", "PLEDGE_DATABASE_STATEMENT_TIMEOUT", 20.0),
-            ("lock_timeout", "PLEDGE_DATABASE_LOCK_TIMEOUT", 10.0),
-            ("idle_in_transaction_session_timeout", "PLEDGE_DATABASE_IDLE_TIMEOUT", 60.0),
-        )
-    )
 # The trust recalculation's statements read and write the whole graph: their own limit
 # (0, none: the task's time limit bounds a run).
 TRUST_RUN_STATEMENT_TIMEOUT = env.float("PLEDGE_TRUST_RUN_STATEMENT_TIMEOUT", default=0.0)
@@ -281,22 +249,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
-# Powerful browser features Pledge never uses, denied to the page and anything in it.
-PERMISSIONS_POLICY = [
-    "accelerometer",
-    "autoplay",
-    "camera",
-    "display-capture",
-    "geolocation",
-    "gyroscope",
-    "magnetometer",
-    "microphone",
-    "midi",
-    "payment",
-    "serial",
-    "usb",
-    "xr-spatial-tracking",
-]
 
 # CELERY -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("PLEDGE_CELERY_BROKER_URL", default="filesystem://localhost//")
@@ -418,28 +370,7 @@ REPORT_DAILY_QUOTA = env.int("PLEDGE_REPORT_DAILY_QUOTA", default=10)
 LOG_FORMAT = env.str("PLEDGE_LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "plain"):
     raise ImproperlyConfigured("PLEDGE_LOG_FORMAT is json or plain.")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request": {"()": "matchmaking.logs.RequestContextFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-        "json": {"()": "matchmaking.logs.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env.str("PLEDGE_LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # matchmaking.logs writes one line per request, status and duration included.
-        "django.server": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("PLEDGE_LOG_LEVEL", default="INFO"))
 # Celery's worker and beat log through the same configuration (JSON in production)
 # rather than replacing it with their own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
